@@ -1,0 +1,80 @@
+"""Every choice we made where Amili's documentation is silent or marked UNKNOWN, in one place.
+
+The client (`workers.amili`) and the sandbox (`sandbox`) both import these names, so the day the
+real Swagger specs say otherwise, one edit here moves both. Each constant names the gap it fills;
+README.md ("Where the Amili docs are silent") lists them for operators.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# --- Authentication (reference/amili-api.md 1.1: token response shape and lifetime UNKNOWN) ---------
+#: Path of the token exchange; the JWT assertion travels in the X-API-Key header of a GET.
+TOKEN_PATH: Final = "/authenticates/api-code"
+#: Field of the token response that holds the access token.
+TOKEN_FIELD: Final = "access_token"
+#: Field of the token response that holds the lifetime in seconds (optional in the response).
+TOKEN_EXPIRES_IN_FIELD: Final = "expires_in"
+#: Lifetime assumed when the response carries none; renewal happens well before it runs out.
+DEFAULT_TOKEN_TTL_SECONDS: Final = 900
+#: Lifetime of the JWT assertion we sign (docs: "about 10 minutes").
+ASSERTION_TTL_SECONDS: Final = 600
+#: Header that carries both the assertion (token exchange) and the access token (every other call).
+API_KEY_HEADER: Final = "X-API-Key"
+
+# --- Errors (2.3: error-handling page not captured; Eve's default shape assumed) -------------------
+#: Error body: {"_status": "ERR", "_error": {"code": int, "message": str}, "_issues": {field: message}}
+ERROR_STATUS_FIELD: Final = "_status"
+ERROR_FIELD: Final = "_error"
+ISSUES_FIELD: Final = "_issues"
+#: Status used for schema violations (Eve's default); 400 is used for malformed JSON or query strings.
+VALIDATION_STATUS: Final = 422
+
+# --- Rate limits (2.4 UNKNOWN) --------------------------------------------------------------------
+#: Amili documents no limit. We honour Retry-After (seconds or an HTTP date) on 429 and 503, capped.
+MAX_RETRY_AFTER_SECONDS: Final = 120.0
+
+# --- Respite (4.10: path, verb and body UNKNOWN; only "case id in the URL path" is documented) -----
+#: POST {"creditor", "respite_until" (RFC 1123), "reason", "creditor_reference", "origin"} -> 201.
+RESPITE_PATH: Final = "/creditor--respites/{case_id}"
+#: The collection the respites can be listed and looked up in (by creditor_reference).
+RESPITE_COLLECTION: Final = "/creditor--respites"
+#: Longest postponement we let through (Amili's own limit is unknown; 90 days is common practice).
+MAX_RESPITE_DAYS: Final = 90
+
+# --- Case closure (5, 7.2 item 8: structure of `closed` and closure reasons UNKNOWN) ---------------
+#: An open case has `closed: null`; a closed one {"closed_date": RFC 1123, "reason": one of these}.
+ClosureReason = Literal["paid", "written_off", "bankruptcy", "cancelled", "credited"]
+CLOSURE_REASONS: Final[tuple[str, ...]] = ("paid", "written_off", "bankruptcy", "cancelled", "credited")
+#: `state` of a closed case.
+CLOSED_STATE: Final = "closed"
+#: Filter for open cases (Mongo semantics: null matches a missing field too).
+OPEN_CASES_WHERE: Final = {"closed": None}
+
+# --- Partner onboarding (4.15: account creation endpoint UNCERTAIN) --------------------------------
+#: POST {"name", "organization_no", ..., "initial_creditor_data": {...}} -> 201 {"_id", "_creditor"}.
+ACCOUNT_CREATE_PATH: Final = "/accounts"
+#: Response field holding the id of the account's first creditor.
+ACCOUNT_INITIAL_CREDITOR_FIELD: Final = "_creditor"
+
+# --- Media upload (4.3: limits per field not documented) ------------------------------------------
+MEDIA_MAX_BYTES: Final = 10 * 1024 * 1024
+MEDIA_CONTENT_TYPES: Final[tuple[str, ...]] = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/bmp",
+)
+
+# --- Deep links (4.13: sandbox app host UNKNOWN) ----------------------------------------------------
+DEFAULT_APP_URL: Final = "https://app.amili.se"
+DEEP_LINK_TEMPLATE: Final = "{app_url}/open?resource=cases&id={case_id}"
+
+# --- Production base URL (1.2: only the sandbox host is documented) --------------------------------
+DEFAULT_BASE_URL: Final = "https://api-sandbox.amili.se"
+
+# --- Pagination (2.1, documented) ------------------------------------------------------------------
+MAX_RESULTS_LIMIT: Final = 100
+DEFAULT_MAX_RESULTS: Final = 25

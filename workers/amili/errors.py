@@ -1,0 +1,76 @@
+"""What can go wrong talking to Amili, as the runtime needs to know it.
+
+    AmiliError
+    ├── TransientError          retry with backoff: timeouts, connection errors, 5xx
+    │   └── RateLimited         429 (or 503) with the Retry-After it carried
+    ├── RejectedError           400/422: Amili said no; `issues` keeps its field errors
+    ├── AuthError               401/403 after one token renewal
+    ├── NotFoundError           404
+    └── ConflictError           409/412
+
+`may_have_landed` is true when the request could have reached Amili and been applied although we
+saw no answer (a timeout after sending, a dropped connection, a 5xx on a write): the runtime then
+looks the natural key up before trying the write again ("reconcile mode").
+The mapping from HTTP to these classes lives in one table in `workers.amili.http`.
+"""
+
+from __future__ import annotations
+
+
+class AmiliError(Exception):
+    """Base of every error the Amili client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        endpoint: str | None = None,
+        response_excerpt: str | None = None,
+        request_id: str | None = None,
+        may_have_landed: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.endpoint = endpoint
+        self.response_excerpt = response_excerpt
+        self.request_id = request_id
+        self.may_have_landed = may_have_landed
+
+    @property
+    def error_class(self) -> str:
+        """Short stable name for logs, metrics labels and dead-letter headers."""
+        return type(self).__name__
+
+
+class TransientError(AmiliError):
+    """Worth retrying: the request failed for reasons that pass (network, timeouts, 5xx)."""
+
+
+class RateLimited(TransientError):
+    """Amili asked us to slow down; `retry_after` is in seconds (None when no header was sent)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class RejectedError(AmiliError):
+    """Amili refused the request as invalid; retrying the same request cannot succeed."""
+
+    def __init__(self, message: str, *, issues: dict[str, str] | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.issues: dict[str, str] = dict(issues or {})
+
+
+class AuthError(AmiliError):
+    """Credentials were refused even after renewing the access token (401), or access was denied (403)."""
+
+
+class NotFoundError(AmiliError):
+    """The addressed resource does not exist (404)."""
+
+
+class ConflictError(AmiliError):
+    """The write conflicts with the resource's current state or ETag (409/412)."""

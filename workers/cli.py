@@ -1,0 +1,45 @@
+"""The `amili-fleet` command: one entry point, one sub-command per module.
+
+Each sub-command lives in its own module exposing `add_arguments(parser)` and `run(args) -> int`;
+modules are imported only when their sub-command runs, so `amili-fleet broker` does not pay for
+FastAPI, and a broken optional piece cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: sub-command -> (module, one-line help). Add a line here to add a command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "broker": ("workers.runtime.broker", "start the local Kafka-protocol broker (tansu) on loopback"),
+}
+
+
+def build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    """Every command is listed; only the chosen one's module is imported to declare its options."""
+    parser = argparse.ArgumentParser(prog="amili-fleet", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module_name)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen).parse_args(argv)
+    module = importlib.import_module(args._module)
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
