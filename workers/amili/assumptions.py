@@ -11,11 +11,11 @@ from typing import Final, Literal
 
 # --- Authentication (reference/amili-api.md 1.1: token response shape and lifetime UNKNOWN) ---------
 #: Path of the token exchange; the JWT assertion travels in the X-API-Key header of a GET.
-TOKEN_PATH: Final = "/authenticates/api-code"
+TOKEN_PATH: Final = "/authenticates/api-code"  # noqa: S105 - a path, not a secret
 #: Field of the token response that holds the access token.
-TOKEN_FIELD: Final = "access_token"
+TOKEN_FIELD: Final = "access_token"  # noqa: S105 - a field name
 #: Field of the token response that holds the lifetime in seconds (optional in the response).
-TOKEN_EXPIRES_IN_FIELD: Final = "expires_in"
+TOKEN_EXPIRES_IN_FIELD: Final = "expires_in"  # noqa: S105 - a field name
 #: Lifetime assumed when the response carries none; renewal happens well before it runs out.
 DEFAULT_TOKEN_TTL_SECONDS: Final = 900
 #: Lifetime of the JWT assertion we sign (docs: "about 10 minutes").

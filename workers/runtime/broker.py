@@ -130,7 +130,9 @@ class LocalBroker:
                 return
             time.sleep(0.05)
         self.stop()
-        raise BrokerError(f"tansu did not answer on {self.bootstrap} within {timeout:.0f}s; log: {self.log_path}")
+        raise BrokerError(
+            f"tansu did not answer on {self.bootstrap} within {timeout:.0f}s; log: {self.log_path}"
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
@@ -171,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
     except BrokerError as exc:
         print(f"error: {exc}", flush=True)
         return 1
-    print(f"broker ready: KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap} (memory storage; Ctrl-C stops it)", flush=True)
+    print(
+        f"broker ready: KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap} (memory storage; Ctrl-C stops it)",
+        flush=True,
+    )
     try:
         while not stop.wait(0.5):
             if broker._process is not None and broker._process.poll() is not None:
