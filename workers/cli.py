@@ -15,6 +15,7 @@ from collections.abc import Sequence
 #: sub-command -> (module, one-line help). Add a line here to add a command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "broker": ("workers.runtime.broker", "start the local Kafka-protocol broker (tansu) on loopback"),
+    "demo": ("workers.demo.cli", "run the whole fleet on loopback with realistic traffic and a summary"),
 }
 
 
