@@ -15,6 +15,11 @@ from collections.abc import Sequence
 #: sub-command -> (module, one-line help). Add a line here to add a command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "broker": ("workers.runtime.broker", "start the local Kafka-protocol broker (tansu) on loopback"),
+    "sandbox": ("sandbox.cli", "run the Amili sandbox on loopback"),
+    "amili-check": ("workers.amili.check", "check the Amili credentials (token exchange and one read)"),
+    "run": ("workers.runtime.run", "run one or several use cases (USE_CASE... or --all) until SIGTERM"),
+    "dlq": ("workers.runtime.dlq", "list, show and redrive dead letters"),
+    "schemas": ("schemas.cli", "export the event contracts (JSON Schema, AsyncAPI) or list the catalog"),
     "demo": ("workers.demo.cli", "run the whole fleet on loopback with realistic traffic and a summary"),
 }
 
