@@ -78,3 +78,14 @@ DEFAULT_BASE_URL: Final = "https://api-sandbox.amili.se"
 # --- Pagination (2.1, documented) ------------------------------------------------------------------
 MAX_RESULTS_LIMIT: Final = 100
 DEFAULT_MAX_RESULTS: Final = 25
+
+# --- Natural keys of creditor actions (2.5: no idempotency key documented) --------------------------
+#: The field each action is looked up by before a write that may have landed is retried; we send the
+#: source event id there. Only payments document a reference field of their own; `creditor_reference`
+#: on cancellations and respites is our assumption (creditings document it as optional).
+ACTION_REFERENCE_FIELDS: Final[dict[str, str]] = {
+    "/creditor--payments": "creditor_payment_reference",
+    "/creditor--creditings": "creditor_reference",
+    "/creditor--cancellations": "creditor_reference",
+    RESPITE_COLLECTION: "creditor_reference",
+}

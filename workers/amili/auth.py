@@ -1,0 +1,136 @@
+"""Access tokens: sign a short-lived JWT assertion, exchange it, cache the token, renew it in time.
+
+Reference 1.1: `GET /authenticates/api-code` with `X-API-Key: <JWT {"api_code", "exp"}>` returns an
+access token, which every other call carries in `X-API-Key`. The token is renewed
+`renewal_margin` seconds before it expires and once more when Amili answers 401; concurrent callers
+wait on one asyncio lock, so an expiry causes one exchange, not a stampede.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from schemas import jsonio
+from workers.amili import assumptions
+from workers.amili.errors import AuthError
+from workers.amili.http import AmiliHttp
+from workers.amili.settings import Credential
+
+
+def load_signing_key(credential: Credential, field: str) -> Any:
+    """Parse the PEM once (signing with a parsed key is cheaper); the error names the field, not the key."""
+    try:
+        return load_pem_private_key(credential.private_key_pem, password=None)
+    except (ValueError, TypeError):
+        raise ValueError(f"{field}: not an unencrypted PEM private key") from None
+
+
+class TokenProvider:
+    """Caches one access token for one credential and renews it before it runs out."""
+
+    def __init__(
+        self,
+        http: AmiliHttp,
+        api_code: str,
+        signing_key: Any,
+        *,
+        algorithm: str = "ES256",
+        renewal_margin: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._api_code = api_code
+        self._key = signing_key
+        self._algorithm = algorithm
+        self._margin = renewal_margin
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._token: str | None = None
+        self._renew_at = 0.0
+        #: How many exchanges were made (tests and debugging; never the token itself).
+        self.exchanges = 0
+
+    def assertion(self) -> str:
+        """A fresh JWT assertion; `exp` is wall-clock time, as Amili checks it."""
+        payload = {"api_code": self._api_code, "exp": int(time.time()) + assumptions.ASSERTION_TTL_SECONDS}
+        return jwt.encode(payload, self._key, algorithm=self._algorithm)
+
+    async def token(self) -> str:
+        """The cached access token, exchanging a new one first when it is due for renewal."""
+        if self._token is not None and self._clock() < self._renew_at:
+            return self._token
+        async with self._lock:
+            # Another caller may have renewed while we waited for the lock.
+            if self._token is not None and self._clock() < self._renew_at:
+                return self._token
+            return await self._exchange()
+
+    async def renew(self, stale: str) -> str:
+        """Renew after a 401 on `stale`; if someone already replaced it, use theirs instead."""
+        async with self._lock:
+            if self._token is not None and self._token != stale and self._clock() < self._renew_at:
+                return self._token
+            return await self._exchange()
+
+    async def _exchange(self) -> str:
+        started = self._clock()
+        response = await self._http.send(
+            "GET", assumptions.TOKEN_PATH, headers={assumptions.API_KEY_HEADER: self.assertion()}
+        )
+        self.exchanges += 1
+        token, ttl = _parse_token_response(response)
+        self._token = token
+        # Never plan a renewal in the past: with a tiny TTL, renew on the next call instead of looping.
+        self._renew_at = started + max(ttl - self._margin, 0.0)
+        return token
+
+
+def _parse_token_response(response: httpx.Response) -> tuple[str, float]:
+    try:
+        body = jsonio.loads(response.content)
+    except ValueError:
+        body = None
+    token = body.get(assumptions.TOKEN_FIELD) if isinstance(body, Mapping) else None
+    if not isinstance(token, str) or not token:
+        raise AuthError(
+            f"token response has no {assumptions.TOKEN_FIELD!r}",
+            status=response.status_code,
+            endpoint=assumptions.TOKEN_PATH,
+        )
+    raw_ttl = body.get(assumptions.TOKEN_EXPIRES_IN_FIELD) if isinstance(body, Mapping) else None
+    try:
+        ttl = float(raw_ttl) if raw_ttl is not None else float(assumptions.DEFAULT_TOKEN_TTL_SECONDS)
+    except (TypeError, ValueError):
+        ttl = float(assumptions.DEFAULT_TOKEN_TTL_SECONDS)
+    return token, ttl
+
+
+class AuthorizedHttp:
+    """Sends with the current access token and renews it once when Amili answers 401."""
+
+    def __init__(self, http: AmiliHttp, tokens: TokenProvider) -> None:
+        self.http = http
+        self.tokens = tokens
+
+    async def send(self, method: str, endpoint: str, **kwargs: Any) -> httpx.Response:
+        """As `AmiliHttp.send`, plus `X-API-Key`; a second 401 surfaces as AuthError."""
+        token = await self.tokens.token()
+        try:
+            return await self._send_with(token, method, endpoint, kwargs)
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+        token = await self.tokens.renew(token)
+        return await self._send_with(token, method, endpoint, kwargs)
+
+    async def _send_with(self, token: str, method: str, endpoint: str, kwargs: dict[str, Any]) -> httpx.Response:
+        rest = {k: v for k, v in kwargs.items() if k != "headers"}
+        headers = {**(kwargs.get("headers") or {}), assumptions.API_KEY_HEADER: token}
+        return await self.http.send(method, endpoint, headers=headers, **rest)
