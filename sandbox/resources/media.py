@@ -1,0 +1,123 @@
+"""`POST /media--upload/{reference_id}`: attach a file to a case or invoice (multipart form).
+
+Form fields `file` (required), `domain` (`cases`, `invoices` or the default `media--files`) and
+`dotted_path` (required unless the domain is `media--files`). Allowed types and the size cap come
+from `assumptions`. Answers 201 `{"_status": "OK", "url": ...}` with a made-up signed URL; the
+errors and messages are the ones Amili documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.http import ApiError, json_response
+from sandbox.resources.common import AUTH_PARAMETER, caller, scope_creditors
+from workers.amili.assumptions import MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES
+
+DOMAINS = ("cases", "invoices", "media--files")
+_DOTTED = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+
+
+async def upload_media(request: Request, reference_id: str) -> Response:
+    _, store, who = caller(request)
+    try:
+        form = await request.form(max_files=2, max_fields=10)
+    except Exception as exc:  # starlette raises several types for a malformed multipart body
+        raise ApiError(400, "The request is not a valid multipart/form-data body") from exc
+    try:
+        return await _accept(store, who, form, reference_id)
+    finally:
+        await form.close()  # uploaded files are spooled to temporary files
+
+
+async def _accept(store: Any, who: Any, form: FormData, reference_id: str) -> Response:
+    """Check the form as Amili documents it, store the file's metadata, attach it to the target."""
+    domain = form.get("domain") or "media--files"
+    if not isinstance(domain, str) or domain not in DOMAINS:
+        raise ApiError(400, f"Domain '{domain}' is not valid.")
+    dotted = form.get("dotted_path")
+    if domain != "media--files" and not dotted:
+        raise ApiError(400, "Dotted Path Not Found in request form")
+    if dotted is not None and (not isinstance(dotted, str) or not _DOTTED.match(dotted)):
+        raise ApiError(400, "Dotted Path is not valid")
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(400, "File is a required attribute.")
+    target = _target(store, who, domain, reference_id)
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if content_type not in MEDIA_CONTENT_TYPES:
+        raise ApiError(
+            400,
+            "The provided file's content type is not allowed. "
+            f"Expected one of {', '.join(MEDIA_CONTENT_TYPES)}, got {content_type or 'none'}.",
+        )
+    data = await upload.read(MEDIA_MAX_BYTES + 1)
+    if len(data) > MEDIA_MAX_BYTES:
+        raise ApiError(413, f"The file exceeds the limit of {MEDIA_MAX_BYTES} bytes.")
+    digest = hashlib.sha256(data).hexdigest()
+    media = store.insert(
+        "media",
+        {
+            "reference_id": reference_id,
+            "domain": domain,
+            "dotted_path": dotted,
+            "content_type": content_type,
+            "size": len(data),
+            "sha256": digest,
+            "filename": upload.filename,
+            "creditor": target.get("creditor") if target else None,
+        },
+    )
+    url = f"https://storage.googleapis.com/sandbox-ada-api-files/{media['_id']}?X-Goog-Expires=3600"
+    if target is not None and dotted:
+        target[dotted.split(".")[0]] = {"media": media["_id"], "url": url, "content_type": content_type}
+        store.touch(target)
+    store.ledger.record(
+        "media",
+        time=media["_created"],
+        creditor=media["creditor"],
+        natural_key=f"{reference_id}:{dotted or ''}:{digest}",
+        ids={"media": media["_id"], "reference_id": reference_id},
+        case=reference_id if domain == "cases" else None,
+    )
+    return json_response({"_status": "OK", "_id": media["_id"], "url": url}, 201)
+
+
+def _target(store: Any, who: Any, domain: str, reference_id: str) -> dict[str, Any] | None:
+    """The case or invoice the file goes to (404 when it is unknown or not the caller's)."""
+    if domain == "media--files":
+        return None
+    doc = store.get(domain, reference_id)
+    if doc is None or doc.get("creditor") not in scope_creditors(store, who):
+        raise ApiError(404, "Resource Document Not Found")
+    return doc  # type: ignore[no-any-return]
+
+
+def register(app: FastAPI) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "domain": {"type": "string", "enum": list(DOMAINS)},
+            "dotted_path": {"type": "string"},
+        },
+        "required": ["file"],
+    }
+    app.add_api_route(
+        "/media--upload/{reference_id}",
+        upload_media,
+        methods=["POST"],
+        status_code=201,
+        tags=["media"],
+        openapi_extra={
+            "parameters": [AUTH_PARAMETER],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}},
+        },
+    )
