@@ -2,4 +2,6 @@
 
 pytest_plugins = [
     "tests.fixtures.broker",
+    "tests.fixtures.sandbox",
+    "tests.fixtures.runtime",
 ]

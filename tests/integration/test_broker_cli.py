@@ -18,9 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _children_of(pid: int) -> list[int]:
-    out = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
-    )
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
     return [int(p) for p in out.stdout.split()]
 
 

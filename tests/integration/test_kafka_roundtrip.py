@@ -3,6 +3,8 @@ produce with key and headers, consume in a group, commit, and resume exactly at 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -12,8 +14,8 @@ from workers.runtime.topics import ensure_topics
 pytestmark = pytest.mark.integration
 
 
-def _consume(consumer: KafkaConsumer, count: int, timeout_s: float = 20.0) -> list:
-    records: list = []
+def _consume(consumer: KafkaConsumer, count: int, timeout_s: float = 20.0) -> list[Any]:
+    records: list[Any] = []
     polls = int(timeout_s / 0.1)
     for _ in range(polls):
         for batch in consumer.poll(timeout_ms=100).values():

@@ -130,9 +130,7 @@ class LocalBroker:
                 return
             time.sleep(0.05)
         self.stop()
-        raise BrokerError(
-            f"tansu did not answer on {self.bootstrap} within {timeout:.0f}s; log: {self.log_path}"
-        )
+        raise BrokerError(f"tansu did not answer on {self.bootstrap} within {timeout:.0f}s; log: {self.log_path}")
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None

@@ -22,9 +22,7 @@ class KafkaSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
-    bootstrap_servers: str = Field(
-        default="127.0.0.1:9092", description="comma-separated host:port list of brokers"
-    )
+    bootstrap_servers: str = Field(default="127.0.0.1:9092", description="comma-separated host:port list of brokers")
     client_id: str = Field(default="amili-fleet", description="client id reported to the brokers")
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism | None = None

@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from workers.runtime.kafka_settings import KafkaSettings
 
 
-def ensure_topics(
-    settings: KafkaSettings, partitions: Mapping[str, int], replication_factor: int = 1
-) -> list[str]:
+def ensure_topics(settings: KafkaSettings, partitions: Mapping[str, int], replication_factor: int = 1) -> list[str]:
     """Create each missing topic with its partition count; return the names that were created."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic

@@ -77,9 +77,7 @@ class WatermarkStore:
 
         producer = KafkaProducer(**self.settings.producer_kwargs(linger_ms=0))
         try:
-            metadata = producer.send(self.topic, key=key, value=value, partition=0).get(
-                timeout=self.timeout_s
-            )
+            metadata = producer.send(self.topic, key=key, value=value, partition=0).get(timeout=self.timeout_s)
             return int(metadata.offset)
         finally:
             producer.close(timeout=self.timeout_s)

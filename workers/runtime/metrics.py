@@ -1,0 +1,114 @@
+"""Every Prometheus metric of a worker, in one container on its own registry (seconds, Prometheus names).
+
+Labels carry use-case names, outcome statuses, error classes, topics, partitions and endpoint
+templates (`/cases/{id}`), never an id, key or anything personal.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    """The worker's metrics; a fresh registry per instance so tests never share state."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events_received = Counter(
+            "amili_fleet_events_received_total", "Records handed to the engine", ["use_case"], registry=r
+        )
+        self.events_finished = Counter(
+            "amili_fleet_events_finished_total",
+            "Records finished, by terminal outcome (succeeded, rejected, dead_lettered, duplicate)",
+            ["use_case", "outcome"],
+            registry=r,
+        )
+        self.handler_duration = Histogram(
+            "amili_fleet_handler_duration_seconds",
+            "Time from a record's first attempt to its outcome",
+            ["use_case"],
+            buckets=_HANDLER_BUCKETS,
+            registry=r,
+        )
+        self.amili_request_duration = Histogram(
+            "amili_fleet_amili_request_duration_seconds",
+            "Amili API request duration by endpoint template and HTTP status",
+            ["endpoint", "method", "status"],
+            buckets=_HTTP_BUCKETS,
+            registry=r,
+        )
+        self.retries = Counter(
+            "amili_fleet_retries_total",
+            "Attempts that failed and will be retried",
+            ["use_case", "error_class"],
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "amili_fleet_dead_letters_total",
+            "Records sent to a dead-letter topic",
+            ["use_case", "error_class"],
+            registry=r,
+        )
+        self.publish_failures = Counter(
+            "amili_fleet_publish_failures_total",
+            "Outcome or dead-letter sends the broker did not acknowledge",
+            ["error_class"],
+            registry=r,
+        )
+        self.in_flight = Gauge("amili_fleet_in_flight", "Records being attempted against Amili now", registry=r)
+        self.pending = Gauge(
+            "amili_fleet_pending_records", "Records queued or running in the engine", ["use_case"], registry=r
+        )
+        self.paused_partitions = Gauge(
+            "amili_fleet_paused_partitions",
+            "Partitions paused (buffer full or breaker open)",
+            ["use_case"],
+            registry=r,
+        )
+        self.assigned_partitions = Gauge(
+            "amili_fleet_assigned_partitions", "Partitions assigned to this worker", ["use_case"], registry=r
+        )
+        self.consumer_lag = Gauge(
+            "amili_fleet_consumer_lag_records",
+            "highwater minus position, per assigned partition",
+            ["use_case", "topic", "partition"],
+            registry=r,
+        )
+        self.circuit_state = Gauge(
+            "amili_fleet_circuit_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open", registry=r
+        )
+        self.commits = Counter(
+            "amili_fleet_offset_commits_total", "Offset commits by result", ["use_case", "result"], registry=r
+        )
+        self.poller_runs = Counter(
+            "amili_fleet_poller_runs_total", "Poller runs by result", ["poller", "result"], registry=r
+        )
+        self.poller_facts = Counter("amili_fleet_poller_facts_total", "Facts published", ["poller"], registry=r)
+        self.poller_duration = Histogram(
+            "amili_fleet_poller_run_duration_seconds",
+            "Poller run duration",
+            ["poller"],
+            buckets=_HANDLER_BUCKETS,
+            registry=r,
+        )
+        self.rebalances = Counter(
+            "amili_fleet_rebalance_events_total",
+            "Partitions assigned, revoked or lost",
+            ["use_case", "event"],
+            registry=r,
+        )
+
+    def observe_poll(self, poller: str, result: str, facts: int, seconds: float) -> None:
+        """A poller run ended (`result` succeeded or failed) after publishing `facts` facts."""
+        self.poller_runs.labels(poller, result).inc()
+        self.poller_facts.labels(poller).inc(facts)
+        self.poller_duration.labels(poller).observe(seconds)
+
+    def observe_amili(self, endpoint: str, method: str, status: int | None, seconds: float) -> None:
+        """The Amili client's `on_response` hook lands here (status None: no response at all)."""
+        labels = {"endpoint": endpoint, "method": method, "status": str(status or "none")}
+        self.amili_request_duration.labels(**labels).observe(seconds)
