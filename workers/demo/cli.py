@@ -1,75 +1,163 @@
-"""`amili-fleet demo`: start a local broker, prove a keyed round trip with headers, and stop everything.
+"""`amili-fleet demo`: the fleet's main job on this machine, from nothing to a readable summary.
 
-This is the foundation's demo; the use-case issue turns it into the full run (sandbox, fleet, traffic,
-summary). It exits 0 only when every record published came back exactly.
+It starts a local broker, the Amili sandbox and the fleet (`amili-fleet run --all`) on loopback,
+publishes realistic traffic (registrations with duplicates and malformed records, then payments,
+credits, cancellations, respites, documents, look-ups, users and a partner onboarding), moves the
+sandbox clock so cases travel through reminder and debt collection to closure, lets the pollers
+report closed cases, payouts and revenue, and prints what happened. It exits 0 only when every
+record reached a terminal state and Amili holds no duplicate; it stops everything it started.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 import time
-import uuid
+from collections.abc import Callable
+from typing import Any
 
-from workers.runtime.broker import BrokerError, LocalBroker
-from workers.runtime.kafka_settings import KafkaSettings
-from workers.runtime.topics import ensure_topics
+import httpx
+
+from workers.demo.scenario import Planned, actions, registrations
+from workers.demo.stack import Stack, demo_credentials
+from workers.demo.summary import render_summary, summarize
+from workers.demo.tracker import Published, Tracker
+from workers.demo.traffic import Traffic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--records", type=int, default=200, help="records to round-trip (default 200)")
-    parser.add_argument("--keep-running", action="store_true", help="leave the broker up afterwards until Ctrl-C")
+    parser.add_argument("--invoices", type=int, default=300, help="invoices to register (default 300)")
+    parser.add_argument("--claims", type=int, default=120, help="claims handed over for collection (default 120)")
+    parser.add_argument("--months", type=int, default=6, help="months the sandbox clock moves on (default 6)")
+    parser.add_argument("--seed", type=int, default=7, help="traffic seed (default 7)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds a phase may take (default 300)")
+    parser.add_argument("--keep-running", action="store_true", help="leave everything up until Ctrl-C")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
+    stack = Stack()
     try:
-        broker = LocalBroker().start()
-    except BrokerError as exc:
-        print(f"error: {exc}")
-        return 1
-    try:
-        print(f"[1/3] broker up at {broker.bootstrap}")
-        ok = _round_trip(KafkaSettings(bootstrap_servers=broker.bootstrap), args.records)
+        say("[1/6] starting the local broker, the Amili sandbox and the fleet ...")
+        stack.start_infrastructure()
+        stack.start_fleet()
+        assert stack.broker is not None
+        assert stack.sandbox is not None
+        say(f"      broker {stack.broker.bootstrap} · sandbox {stack.sandbox.base_url} · logs {stack.log_dir}")
+        tracker = Tracker(stack.kafka).start()
+        ok = _drive(args, stack, tracker)
+        tracker.stop()
         if args.keep_running:
-            print(f"KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap}; Ctrl-C stops it")
-            stop = threading.Event()
-            signal.signal(signal.SIGINT, lambda *_: stop.set())
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            stop.wait()
+            _wait_for_ctrl_c(stack)
         return 0 if ok else 1
+    except RuntimeError as exc:
+        say(f"error: {exc}")
+        return 1
     finally:
-        broker.stop()
-        print("stopped everything the demo started")
+        stack.stop()
+        say("stopped everything the demo started")
 
 
-def _round_trip(settings: KafkaSettings, count: int) -> bool:
-    from kafka import KafkaConsumer, KafkaProducer
-
-    topic = f"demo.round-trip.{uuid.uuid4().hex[:8]}"
-    ensure_topics(settings, {topic: 3})
-    producer = KafkaProducer(**settings.producer_kwargs())
+def _drive(args: argparse.Namespace, stack: Stack, tracker: Tracker) -> bool:
     started = time.monotonic()
-    for i in range(count):
-        producer.send(
-            topic, key=f"creditor-{i % 7}:INV-{i}".encode(), value=b"{}", headers=[("ce_id", f"{i}".encode())]
-        )
-    producer.flush()
-    producer.close()
-    print(f"[2/3] published {count} keyed records with headers to {topic}")
-    consumer = KafkaConsumer(
-        topic,
-        **settings.consumer_kwargs(
-            f"demo-{uuid.uuid4().hex[:6]}", session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50
-        ),
+    creds = demo_credentials()
+    traffic = Traffic(creds.creditors, seed=args.seed)
+    published: list[Published] = []
+
+    regs = registrations(traffic, args.invoices, args.claims)
+    say(f"[2/6] publishing {len(regs.planned)} registrations (incl. duplicates and malformed records) ...")
+    published += _publish(stack, regs.planned)
+    if not _await_terminal(tracker, published, args.timeout):
+        return False
+
+    follow_ups = actions(traffic, regs, creds.account_id)
+    say(
+        f"[3/6] publishing {len(follow_ups)} follow-ups: payments, credits, cancellations, respites, "
+        "documents, look-ups, users, a partner onboarding ..."
     )
-    seen: set[bytes] = set()
-    deadline = time.monotonic() + 60
-    while len(seen) < count and time.monotonic() < deadline:
-        for records in consumer.poll(timeout_ms=200).values():
-            seen.update(dict(r.headers)["ce_id"] for r in records)
-    consumer.commit()
-    consumer.close()
-    elapsed = time.monotonic() - started
-    print(f"[3/3] consumed {len(seen)}/{count} in a consumer group and committed ({elapsed:.1f}s)")
-    return len(seen) == count
+    published += _publish(stack, follow_ups)
+    if not _await_terminal(tracker, published, args.timeout):
+        return False
+
+    say(f"[4/6] moving the sandbox clock {args.months} months: reminders, debt collection, closures, payouts ...")
+    assert stack.sandbox is not None
+    with httpx.Client(base_url=stack.sandbox.base_url, timeout=30) as control:
+        for month in range(args.months):
+            control.post("/_sandbox/clock/advance", json={"days": 30}).raise_for_status()
+            say(f"      month {month + 1}/{args.months} done")
+            time.sleep(stack.poll_interval)
+        say("[5/6] waiting for the pollers to report closed cases, payouts and revenue ...")
+        _await_stable(lambda: sum(tracker.snapshot().facts.values()), stack.poll_interval * 4, args.timeout)
+        ledger = control.get("/_sandbox/ledger").json()
+    say("[6/6] summary")
+    report = summarize(published, tracker.snapshot(), ledger)
+    say(render_summary(report, stack))
+    say(f"the demo took {time.monotonic() - started:.0f}s")
+    return report.all_terminal and not report.amili_duplicates
+
+
+def _publish(stack: Stack, planned: list[Planned]) -> list[Published]:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(**stack.kafka.producer_kwargs(linger_ms=10))
+    futures = [
+        (p, producer.send(p.record.topic, key=p.record.key or None, value=p.record.value, headers=p.record.headers))
+        for p in planned
+    ]
+    producer.flush(timeout=60)
+    out = []
+    for p, future in futures:
+        meta = future.get(timeout=30)
+        out.append(Published(p.record.use_case, p.record.event_id, meta.topic, meta.partition, meta.offset, p.kind))
+    producer.close()
+    return out
+
+
+def _await_terminal(tracker: Tracker, published: list[Published], timeout: float) -> bool:
+    """Show progress until every published record has an outcome or a dead letter."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = tracker.pending(published)
+        tally = tracker.snapshot()
+        statuses = [s for states in tally.by_cause.values() for s in states]
+        done = len(published) - len(pending)
+        say(
+            f"      {done}/{len(published)} terminal · succeeded {statuses.count('succeeded')} · "
+            f"rejected {statuses.count('rejected')} · dead-lettered {len(tally.dead_letters)}"
+        )
+        if not pending:
+            return True
+        if time.monotonic() > deadline:
+            say(f"error: {len(pending)} records have no terminal state after {timeout:.0f}s, e.g. {pending[:3]}")
+            return False
+        time.sleep(2)
+
+
+def _await_stable(read: Callable[[], Any], quiet: float, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last, since = read(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = read()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+
+
+def _wait_for_ctrl_c(stack: Stack) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    assert stack.broker is not None
+    say(
+        f"\nstill running (Ctrl-C stops it): KAFKA_BOOTSTRAP_SERVERS={stack.broker.bootstrap} · "
+        f"metrics {', '.join(stack.metrics_urls())}"
+    )
+    stop.wait()
+    print("", file=sys.stderr)

@@ -1,0 +1,35 @@
+"""Use case 9: withdraw a claim from Amili entirely; all further collection stops."""
+
+from __future__ import annotations
+
+from schemas.actions import InvoiceCancelled
+from schemas.catalog import USE_CASES
+from workers.amili import bodies
+from workers.runtime.context import Context, Succeeded
+from workers.runtime.registry import use_case
+from workers.use_cases.mapping import amili_ids, resolve_case_id, write_once
+
+
+@use_case("cancel_case", consumes=USE_CASES["cancel_case"].topic, event=InvoiceCancelled, reconcile="always")
+async def cancel_case(event: InvoiceCancelled, ctx: Context) -> Succeeded:
+    """Registered once per event id (sent as `creditor_reference`); a `warning` (e.g. the case was
+    already closed) is still a success: the claim is no longer collected."""
+    creditor = event.creditor.id
+    case_id = await resolve_case_id(ctx.amili, creditor, event.case)
+    reference = ctx.envelope.id
+    cancellation, reconciled = await write_once(
+        ctx.reconcile,
+        lambda: ctx.amili.find_cancellation_by_reference(creditor, reference),
+        lambda: ctx.amili.register_cancellation(
+            bodies.CancellationRegistration(creditor=creditor, case=case_id, creditor_reference=reference)
+        ),
+    )
+    return Succeeded(
+        amili_ids=amili_ids(cancellation=cancellation.id, case=case_id),
+        case_id=case_id,
+        detail={
+            "status": cancellation.status,
+            "status_reason": cancellation.status_reason_locale,
+            "reconciled": reconciled,
+        },
+    )

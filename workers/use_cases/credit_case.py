@@ -1,0 +1,43 @@
+"""Use case 8: credit part of a claim's capital, or all of it, after the creditor issued a credit note."""
+
+from __future__ import annotations
+
+from schemas.actions import CreditIssued
+from schemas.catalog import USE_CASES
+from workers.amili import bodies
+from workers.runtime.context import Context, Succeeded
+from workers.runtime.registry import use_case
+from workers.use_cases.mapping import action_reference, amili_ids, reject_error_status, resolve_case_id, write_once
+
+
+@use_case("credit_case", consumes=USE_CASES["credit_case"].topic, event=CreditIssued, reconcile="always")
+async def credit_case(event: CreditIssued, ctx: Context) -> Succeeded:
+    """Registered once per `creditor_reference` (the producer's reference or the event id)."""
+    creditor = event.creditor.id
+    case_id = await resolve_case_id(ctx.amili, creditor, event.case)
+    reference = action_reference(event.credit_reference, ctx.envelope.id)
+    crediting, reconciled = await write_once(
+        ctx.reconcile,
+        lambda: ctx.amili.find_crediting_by_reference(creditor, reference),
+        lambda: ctx.amili.register_crediting(
+            bodies.CreditingRegistration(
+                creditor=creditor,
+                case=case_id,
+                currency=event.currency,
+                amount=event.amount,
+                credit_invoice=event.credit_invoice,
+                creditor_reference=reference,
+            )
+        ),
+    )
+    reject_error_status("crediting", crediting.status, crediting.status_reason_locale, "data.amount")
+    return Succeeded(
+        amili_ids=amili_ids(crediting=crediting.id, case=case_id),
+        case_id=case_id,
+        detail={
+            "scope": event.scope,
+            "status": crediting.status,
+            "settled_amount": crediting.settled_amount,
+            "reconciled": reconciled,
+        },
+    )

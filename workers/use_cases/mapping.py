@@ -1,0 +1,113 @@
+"""Shared translation from our event contracts to Amili's request bodies, and the case look-up.
+
+Only what two or more use cases share lives here (the debtor, addresses, the case a creditor action
+targets, the natural key of an action); a use case's own fields are mapped in its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from schemas.common import Address, CaseRef, Customer
+from schemas.partner import CreditorSetup
+from workers.amili import bodies
+from workers.amili.errors import RejectedError
+
+T = TypeVar("T")
+
+#: Amili's VAT notation on invoice lines.
+_VAT = "{:d}%"
+
+
+def amili_address(address: Address) -> bodies.Address:
+    return bodies.Address(
+        address_line_1=address.address_line_1,
+        address_line_2=address.address_line_2,
+        zip_code=address.zip_code,
+        city=address.city,
+        country=address.country,
+    )
+
+
+def amili_customer(customer: Customer) -> bodies.Customer:
+    """Our `kind` becomes exactly one of Amili's is_person / is_company / is_foreign flags."""
+    return bodies.Customer(
+        name=customer.name,
+        customer_number=customer.customer_number,
+        id_number=customer.id_number,
+        is_person=True if customer.kind == "person" else None,
+        is_company=True if customer.kind == "company" else None,
+        is_foreign=True if customer.kind == "foreign" else None,
+        address=amili_address(customer.address),
+        mobile_number=customer.mobile_number,
+        email=customer.email,
+    )
+
+
+def vat_percent(rate: int) -> str:
+    return _VAT.format(int(rate))
+
+
+async def resolve_case_id(amili: Any, creditor: str, case: CaseRef) -> str:
+    """The Amili case id of the claim: given by the producer, or looked up by invoice number."""
+    if case.case_id is not None:
+        return case.case_id
+    found = await amili.find_case_by_invoice_number(creditor, case.invoice_number)
+    if found is None:
+        raise RejectedError(
+            "Amili has no case with this invoice number for the creditor",
+            issues={"data.case.invoice_number": "no case with this invoice number at Amili"},
+        )
+    return str(found.id)
+
+
+def action_reference(explicit: str | None, event_id: str) -> str:
+    """The natural key an action is registered (and later looked up) under: the producer's own
+    reference when it sent one, otherwise the event id, which is stable across re-deliveries."""
+    return explicit or event_id
+
+
+def reject_error_status(action: str, status: str | None, reason: str | None, field: str) -> None:
+    """Amili stores an action it could not apply with status `error`: for the upstream system that is a no."""
+    if status == "error":
+        raise RejectedError(
+            f"Amili could not apply the {action} ({reason or 'no reason given'})",
+            issues={field: reason or "error"},
+        )
+
+
+def amili_ids(**ids: str | None) -> dict[str, str]:
+    """The Amili ids an outcome reports, leaving out the ones Amili did not return."""
+    return {name: value for name, value in ids.items() if value}
+
+
+async def write_once(
+    reconcile: bool, find: Callable[[], Awaitable[T | None]], write: Callable[[], Awaitable[T]]
+) -> tuple[T, bool]:
+    """Reconcile mode in one place: when an earlier attempt may have landed, look the natural key up
+    and return what Amili already has (True) instead of writing it a second time."""
+    if reconcile:
+        existing = await find()
+        if existing is not None:
+            return existing, True
+    return await write(), False
+
+
+def creditor_fields(setup: CreditorSetup, activate: bool) -> bodies.CreditorFields:
+    """A creditor as Amili's Partner API takes it; `is_active` only when activating directly (option B)."""
+    payout = setup.payout_details
+    return bodies.CreditorFields(
+        name=setup.name,
+        organization_no=setup.organization_no,
+        non_swedish_organization_no=setup.non_swedish_organization_no,
+        description=setup.description,
+        standard_debt_description=setup.standard_debt_description,
+        sender_address=None if setup.sender_address is None else amili_address(setup.sender_address),
+        invoice_address=None if setup.invoice_address is None else amili_address(setup.invoice_address),
+        payout_details=None
+        if payout is None
+        else {"sek": {"bankgiro": payout.bankgiro} if payout.bankgiro else {"plusgiro": str(payout.plusgiro)}},
+        default_letter_locale=setup.default_letter_locale,
+        is_active=True if activate else None,
+    )
