@@ -71,8 +71,9 @@ class AmiliSettings(BaseSettings):
     read_timeout: float = Field(default=30.0, gt=0)
     write_timeout: float = Field(default=30.0, gt=0)
     pool_timeout: float = Field(default=5.0, gt=0)
-    max_connections: int = Field(default=50, ge=1)
-    max_keepalive: int = Field(default=20, ge=0)
+    #: At least the worker's in-flight cap: a record waiting for a free connection would time out as a failure.
+    max_connections: int = Field(default=100, ge=1)
+    max_keepalive: int = Field(default=100, ge=0)
     #: Renew the access token this many seconds before it expires.
     token_renewal_margin: float = Field(default=60.0, ge=0)
 

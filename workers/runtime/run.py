@@ -97,7 +97,15 @@ async def serve(
     from workers.amili.client import AmiliClient
     from workers.amili.settings import AmiliSettings
 
-    async with AmiliClient.from_settings(AmiliSettings(), on_response=metrics.observe_amili) as amili:
+    amili_settings = AmiliSettings()
+    if worker.max_in_flight > amili_settings.max_connections:
+        # Records beyond the pool wait for a connection and fail with a pool timeout: a misconfiguration.
+        log.warning(
+            "WORKER_MAX_IN_FLIGHT (%d) exceeds AMILI_MAX_CONNECTIONS (%d); raise the pool or lower the cap",
+            worker.max_in_flight,
+            amili_settings.max_connections,
+        )
+    async with AmiliClient.from_settings(amili_settings, on_response=metrics.observe_amili) as amili:
         engine = Engine(use_cases, worker=worker, kafka=kafka, amili=amili, metrics=metrics, pollers=pollers)
         return await engine.run(stop)
 

@@ -38,7 +38,11 @@ class WorkerSettings(BaseSettings):
     producer_overrides: dict[str, Any] = Field(default_factory=dict, description="extra KafkaProducer kwargs")
 
     # --- flow control -----------------------------------------------------------------------------
-    max_in_flight: int = Field(default=256, ge=1, description="records being handled at once, all use cases")
+    max_in_flight: int = Field(
+        default=100,
+        ge=1,
+        description="records being handled at once, all use cases; keep it at or below AMILI_MAX_CONNECTIONS",
+    )
     partition_buffer: int = Field(
         default=500,
         ge=2,
