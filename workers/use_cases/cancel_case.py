@@ -7,21 +7,21 @@ from schemas.catalog import USE_CASES
 from workers.amili import bodies
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
-from workers.use_cases.mapping import amili_ids, resolve_case_id, write_once
+from workers.use_cases.mapping import act_on_case, amili_ids
 
 
 @use_case("cancel_case", consumes=USE_CASES["cancel_case"].topic, event=InvoiceCancelled, reconcile="always")
 async def cancel_case(event: InvoiceCancelled, ctx: Context) -> Succeeded:
     """Registered once per event id (sent as `creditor_reference`); a `warning` (e.g. the case was
     already closed) is still a success: the claim is no longer collected."""
-    creditor = event.creditor.id
-    case_id = await resolve_case_id(ctx.amili, creditor, event.case)
     reference = ctx.envelope.id
-    cancellation, reconciled = await write_once(
-        ctx.reconcile,
-        lambda: ctx.amili.find_cancellation_by_reference(creditor, reference),
-        lambda: ctx.amili.register_cancellation(
-            bodies.CancellationRegistration(creditor=creditor, case=case_id, creditor_reference=reference)
+    case_id, cancellation, reconciled = await act_on_case(
+        ctx,
+        event,
+        reference,
+        ctx.amili.find_cancellation_by_reference,
+        lambda case_id: ctx.amili.register_cancellation(
+            bodies.CancellationRegistration(creditor=event.creditor.id, case=case_id, creditor_reference=reference)
         ),
     )
     return Succeeded(

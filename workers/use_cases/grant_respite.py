@@ -7,22 +7,25 @@ from schemas.catalog import USE_CASES
 from workers.amili import bodies
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
-from workers.use_cases.mapping import amili_ids, reject_error_status, resolve_case_id, write_once
+from workers.use_cases.mapping import act_on_case, amili_ids, reject_error_status
 
 
 @use_case("grant_respite", consumes=USE_CASES["grant_respite"].topic, event=RespiteRequested, reconcile="always")
 async def grant_respite(event: RespiteRequested, ctx: Context) -> Succeeded:
     """The case id goes in the path (the only documented fact); the rest is our assumption (RESPITE_PATH)."""
-    creditor = event.creditor.id
-    case_id = await resolve_case_id(ctx.amili, creditor, event.case)
     reference = ctx.envelope.id
-    respite, reconciled = await write_once(
-        ctx.reconcile,
-        lambda: ctx.amili.find_respite_by_reference(creditor, reference),
-        lambda: ctx.amili.register_respite(
+    case_id, respite, reconciled = await act_on_case(
+        ctx,
+        event,
+        reference,
+        ctx.amili.find_respite_by_reference,
+        lambda case_id: ctx.amili.register_respite(
             case_id,
             bodies.RespiteRegistration(
-                creditor=creditor, respite_until=event.respite_until, reason=event.reason, creditor_reference=reference
+                creditor=event.creditor.id,
+                respite_until=event.respite_until,
+                reason=event.reason,
+                creditor_reference=reference,
             ),
         ),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from schemas.actions import CaseEvent
 from schemas.common import Address, CaseRef, Customer
 from schemas.partner import CreditorSetup
 from workers.amili import bodies
@@ -111,3 +112,22 @@ def creditor_fields(setup: CreditorSetup, activate: bool) -> bodies.CreditorFiel
         default_letter_locale=setup.default_letter_locale,
         is_active=True if activate else None,
     )
+
+
+async def act_on_case(
+    ctx: Any,
+    event: CaseEvent,
+    reference: str,
+    find: Callable[[str, str], Awaitable[T | None]],
+    write: Callable[[str], Awaitable[T]],
+) -> tuple[str, T, bool]:
+    """What every creditor action shares: find the claim's case, then write once per natural key.
+
+    `find(creditor, reference)` looks the action up; `write(case_id)` registers it. Returns the case id,
+    Amili's document and whether it was already there.
+    """
+    case_id = await resolve_case_id(ctx.amili, event.creditor.id, event.case)
+    document, reconciled = await write_once(
+        ctx.reconcile, lambda: find(event.creditor.id, reference), lambda: write(case_id)
+    )
+    return case_id, document, reconciled

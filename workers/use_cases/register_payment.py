@@ -7,21 +7,21 @@ from schemas.catalog import USE_CASES
 from workers.amili import bodies
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
-from workers.use_cases.mapping import action_reference, amili_ids, reject_error_status, resolve_case_id, write_once
+from workers.use_cases.mapping import act_on_case, action_reference, amili_ids, reject_error_status
 
 
 @use_case("register_payment", consumes=USE_CASES["register_payment"].topic, event=PaymentReceived, reconcile="always")
 async def register_payment(event: PaymentReceived, ctx: Context) -> Succeeded:
     """Registered once per `creditor_payment_reference` (the producer's reference or the event id)."""
-    creditor = event.creditor.id
-    case_id = await resolve_case_id(ctx.amili, creditor, event.case)
     reference = action_reference(event.payment_reference, ctx.envelope.id)
-    payment, reconciled = await write_once(
-        ctx.reconcile,
-        lambda: ctx.amili.find_payment_by_reference(creditor, reference),
-        lambda: ctx.amili.register_payment(
+    case_id, payment, reconciled = await act_on_case(
+        ctx,
+        event,
+        reference,
+        ctx.amili.find_payment_by_reference,
+        lambda case_id: ctx.amili.register_payment(
             bodies.PaymentRegistration(
-                creditor=creditor,
+                creditor=event.creditor.id,
                 case=case_id,
                 currency=event.currency,
                 amount=event.amount,
