@@ -23,6 +23,7 @@ from workers.amili.auth import AuthorizedHttp, TokenProvider, load_signing_key
 from workers.amili.errors import AuthError
 from workers.amili.http import AmiliHttp, OnResponse
 from workers.amili.pagination import Query, build_query, iterate_pages
+from workers.amili.pool import ShardedTransport
 from workers.amili.settings import AmiliSettings, Credential
 from workers.amili.wire import body_bytes
 
@@ -55,6 +56,8 @@ class AmiliSession:
         creditor_key = load_signing_key(creditor, "private_key") if creditor else None
         partner = settings.partner_credential() if settings.partner_api_code else None
         partner_key = load_signing_key(partner, "partner_private_key") if partner else None
+        if transport is None:
+            transport = ShardedTransport(settings.max_connections, settings.max_keepalive, settings.pool_shard_size)
         self._client = httpx.AsyncClient(
             base_url=settings.base_url,
             transport=transport,

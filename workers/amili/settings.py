@@ -74,6 +74,8 @@ class AmiliSettings(BaseSettings):
     #: At least the worker's in-flight cap: a record waiting for a free connection would time out as a failure.
     max_connections: int = Field(default=100, ge=1)
     max_keepalive: int = Field(default=100, ge=0)
+    #: Connections per pool shard (see workers/amili/pool.py: one large httpx pool costs CPU quadratically).
+    pool_shard_size: int = Field(default=8, ge=1)
     #: Renew the access token this many seconds before it expires.
     token_renewal_margin: float = Field(default=60.0, ge=0)
 

@@ -1,0 +1,1 @@
+"""`make bench`: the fleet's throughput benchmark (not a test suite; pytest collects nothing here)."""
