@@ -4,6 +4,7 @@
     ├── TransientError          retry with backoff: timeouts, connection errors, 5xx
     │   └── RateLimited         429 (or 503) with the Retry-After it carried
     ├── RejectedError           400/422: Amili said no; `issues` keeps its field errors
+    │   └── CaseNotFoundError   no case with the claim's invoice number (yet): the runtime waits, bounded
     ├── AuthError               401/403 after one token renewal
     ├── NotFoundError           404
     └── ConflictError           409/412
@@ -62,6 +63,15 @@ class RejectedError(AmiliError):
     def __init__(self, message: str, *, issues: dict[str, str] | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.issues: dict[str, str] = dict(issues or {})
+
+
+class CaseNotFoundError(RejectedError):
+    """Amili holds no case with the claim's invoice number, so a creditor action has nothing to act on.
+
+    The look-up itself succeeded. The case may simply not exist yet (its registration is still on its way,
+    or being made in the Amili App), so the runtime retries for a bounded wait before it answers with the
+    rejection this error carries (`issues` names `data.case.invoice_number`).
+    """
 
 
 class AuthError(AmiliError):
