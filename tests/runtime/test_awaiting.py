@@ -72,6 +72,7 @@ async def test_no_case_after_the_wait_is_rejected_with_the_field_error():
     assert outcome["errors"] == [
         {"field": FIELD, "rule": "rejected", "message": "no case with this invoice number at Amili"}
     ]
+    assert outcome["detail"] == {"awaited_case_seconds": 0.05}
     assert len(h.contexts) > 2  # it kept looking
     assert _waits(h) == {"started": 1, "found": 0, "gave_up": 1}
     assert h.count(h.metrics.awaiting_case, "apply") == 0

@@ -111,9 +111,12 @@ def test_mistakes_are_refused_naming_the_stream(streams, message):
         _routes(streams=streams)
 
 
-def test_an_unknown_field_in_a_stream_is_a_settings_error(monkeypatch):
+def test_an_unknown_field_or_a_bad_topic_name_in_a_stream_is_a_settings_error(monkeypatch):
     monkeypatch.setenv("WORKER_STREAMS", json.dumps({"claims": {"topic": "x"}}))
     with pytest.raises(ValidationError, match=r"streams\.claims\.topic"):
+        WorkerSettings()
+    monkeypatch.setenv("WORKER_STREAMS", json.dumps({"claims": {"topics": ["billing claims"]}}))
+    with pytest.raises(ValidationError, match=r"streams\.claims\.topics\.0"):
         WorkerSettings()
 
 

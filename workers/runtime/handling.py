@@ -187,7 +187,8 @@ class RecordHandler:
                     budget.free_attempts += 1
                     pause = wait.missing()
                     if pause is None:
-                        await self._outcome(uc, record, envelope, "rejected", errors=_issues(exc))
+                        detail = {"awaited_case_seconds": wait.seconds}
+                        await self._outcome(uc, record, envelope, "rejected", errors=_issues(exc), detail=detail)
                         log.info("no case after waiting %.0fs; rejected", wait.seconds, extra=extra)
                         return "rejected"
                     if wait.looks == 1:

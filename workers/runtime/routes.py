@@ -70,15 +70,7 @@ class Route:
 
 def build_routes(registry: Mapping[str, UseCase], settings: WorkerSettings) -> dict[str, Route]:
     """Every stream this configuration defines, checked; keyed by stream name."""
-    # A catalog stream needs its use cases registered (they always are, unless a test replaced the registry).
-    defaults = {name: s for name, s in STREAMS.items() if all(uc in registry for uc in s.types.values())}
-    default_dlq = {name: s.dead_letter_topic for name, s in defaults.items()}
-    catalogued = {name for stream in STREAMS.values() for name in stream.types.values()}
-    for uc in registry.values():
-        if uc.name not in catalogued and uc.name not in defaults:
-            defaults[uc.name] = Stream(uc.name, (uc.consumes,), _own_types(uc))
-            default_dlq[uc.name] = uc.dead_letter_topic
-    prefix = settings.topic_prefix
+    defaults = _defaults(registry)
     routes: dict[str, Route] = {}
     for name in sorted(set(defaults) | set(settings.streams)):
         default = defaults.get(name)
@@ -87,25 +79,37 @@ def build_routes(registry: Mapping[str, UseCase], settings: WorkerSettings) -> d
                 raise RouteError(f"WORKER_STREAMS.{name}: there is no default stream {name!r} to drop")
             continue
         setting = settings.streams.get(name) or StreamSetting()
-        if default is None and (setting.topics is None or setting.types is None):
-            raise RouteError(f"WORKER_STREAMS.{name}: a new stream needs both topics and types")
-        if setting.topics is not None:
-            topics = tuple(setting.topics)
+        if default is None:
+            if setting.topics is None or setting.types is None:
+                raise RouteError(f"WORKER_STREAMS.{name}: a new stream needs both topics and types")
+            default = (Stream(name, tuple(setting.topics), setting.types), dead_letter_topic(setting.topics[0]))
+        stream, default_dlq = default
+        if setting.topics is not None:  # named in full: no prefix
+            topics, dlq = tuple(setting.topics), dead_letter_topic(setting.topics[0])
         else:
-            assert default is not None
-            topics = tuple(prefix + topic for topic in default.topics)
-        if setting.dead_letter_topic is not None:
-            dlq = setting.dead_letter_topic
-        elif setting.topics is None and default is not None:
-            dlq = prefix + default_dlq[name]
-        else:
-            dlq = dead_letter_topic(topics[0])
-        types = setting.types if setting.types is not None else (default.types if default else {})
+            topics, dlq = tuple(settings.topic_prefix + t for t in stream.topics), settings.topic_prefix + default_dlq
+        types = stream.types if setting.types is None else setting.types
         handlers = {t: _handler(name, t, use_case, registry) for t, use_case in types.items()}
         group = setting.group or settings.group_id(name)
-        routes[name] = Route(name, topics, handlers, group, dlq)
+        routes[name] = Route(name, topics, handlers, group, setting.dead_letter_topic or dlq)
     _check_topics(routes.values())
     return routes
+
+
+def _defaults(registry: Mapping[str, UseCase]) -> dict[str, tuple[Stream, str]]:
+    """The default streams with their dead-letter topics: the catalog's, and one of its own for each
+    registered use case the catalog does not know (its `consumes` and `dead_letter_topic`)."""
+    # A catalog stream needs its use cases registered (they always are, unless a test replaced the registry).
+    defaults = {
+        name: (stream, stream.dead_letter_topic)
+        for name, stream in STREAMS.items()
+        if all(uc in registry for uc in stream.types.values())
+    }
+    catalogued = {name for stream in STREAMS.values() for name in stream.types.values()}
+    for uc in registry.values():
+        if uc.name not in catalogued and uc.name not in defaults:
+            defaults[uc.name] = (Stream(uc.name, (uc.consumes,), _own_types(uc)), uc.dead_letter_topic)
+    return defaults
 
 
 def select_routes(routes: Mapping[str, Route], names: Iterable[str]) -> list[Route]:

@@ -6,7 +6,7 @@ share a process, its Amili client, its producer and its health port. `--all` run
 every poller; `--list` shows what each stream consumes and carries.
 
 Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, see docs/runtime.md), are loaded
-once here and passed down. A bad setting or an unknown use case stops the start with exit code 2 and
+once here and passed down. A bad setting or an unknown stream stops the start with exit code 2 and
 a message naming the field.
 """
 

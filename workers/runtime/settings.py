@@ -6,13 +6,15 @@ Kafka connection settings live in `kafka_settings.py` (`KAFKA_*`), Amili's in `w
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AssignmentStrategy = Literal["range", "roundrobin", "cooperative-sticky"]
 LogFormat = Literal["json", "text"]
+#: A Kafka topic name (Kafka's own rule).
+Topic = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]
 
 
 class StreamSetting(BaseModel):
@@ -20,10 +22,10 @@ class StreamSetting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    topics: list[str] | None = Field(default=None, min_length=1, description="topics consumed, named in full")
+    topics: list[Topic] | None = Field(default=None, min_length=1, description="topics consumed, named in full")
     types: dict[str, str] | None = Field(default=None, min_length=1, description="event type -> use case")
     group: str | None = Field(default=None, min_length=1, description="consumer group (default prefix + name)")
-    dead_letter_topic: str | None = Field(default=None, min_length=1, description="default: first topic + .dlq")
+    dead_letter_topic: Topic | None = Field(default=None, description="default: first topic + .dlq")
 
 
 class WorkerSettings(BaseSettings):
@@ -51,7 +53,9 @@ class WorkerSettings(BaseSettings):
 
     # --- streams: which topics are consumed, which event type goes to which use case ------------------
     topic_prefix: str = Field(
-        default="", description="prefix of every default stream topic and dead-letter topic (not of outcomes)"
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="prefix of every default stream topic and dead-letter topic (not of outcomes)",
     )
     streams: dict[str, StreamSetting | None] = Field(
         default_factory=dict,
