@@ -2,7 +2,7 @@
 
 Wires the resources, auth, fault injection and request statistics around one `Sandbox` state
 object (`app.state.sandbox`). Handlers take the raw request and answer bytes from
-`schemas.jsonio`, which keeps per-request work small enough for thousands of requests a second.
+`sandbox.jsonio`, which keeps per-request work small enough for thousands of requests a second.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from starlette.types import Receive, Scope, Send
 from sandbox.auth import Authenticator
 from sandbox.faults import FaultConfig, FaultMiddleware, Faults
 from sandbox.http import ApiError, api_error_handler, error_response, json_response
+from sandbox.reading import API_KEY_HEADER, DEFAULT_TOKEN_TTL_SECONDS, TOKEN_PATH
 from sandbox.resources import actions, control, finance_routes, media, org, registrations
 from sandbox.seed import SeedData, load_seed
 from sandbox.stats import RouteTemplates, StatsMiddleware
 from sandbox.store import Store
-from workers.amili.assumptions import API_KEY_HEADER, DEFAULT_TOKEN_TTL_SECONDS, TOKEN_PATH
 
 
 class Sandbox:

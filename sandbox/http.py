@@ -1,4 +1,4 @@
-"""Eve-shaped responses and errors, serialised with `schemas.jsonio` (exact Decimal amounts).
+"""Eve-shaped responses and errors, serialised with `sandbox.jsonio` (exact Decimal amounts).
 
 Handlers raise `ApiError`; one exception handler turns it into
 `{"_status": "ERR", "_error": {"code", "message"}, "_issues": {field: message}}`.
@@ -11,8 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from schemas import jsonio
-from workers.amili.assumptions import ERROR_FIELD, ERROR_STATUS_FIELD, ISSUES_FIELD, VALIDATION_STATUS
+from sandbox import jsonio
+from sandbox.reading import ERROR_FIELD, ERROR_STATUS_FIELD, ISSUES_FIELD, VALIDATION_STATUS
 
 JSON = "application/json"
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sandbox import jsonio
 from sandbox.dates import IdFactory, Rfc1123
 from sandbox.ledger import Ledger
 from sandbox.seed import SeedData
-from schemas import jsonio
 
 #: Every collection the sandbox serves (the Eve resource names).
 COLLECTIONS = (

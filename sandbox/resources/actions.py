@@ -4,7 +4,7 @@ Payments, creditings and cancellations target a case by `case` or `invoice_numbe
 They answer a processing `status` (completed | warning | error) with a `status_reason_locale`:
 an action on a closed case is a `warning` and changes nothing; an invoice number that matches
 several cases (possible, since duplicates are not rejected) is an `error`. Respite takes the case
-id in the path (`assumptions.RESPITE_PATH`) and postpones the case's next lifecycle step.
+id in the path (`reading.RESPITE_PATH`) and postpones the case's next lifecycle step.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from starlette.responses import Response
 from sandbox import cases, lifecycle
 from sandbox.auth import Principal
 from sandbox.http import ApiError, created, invalid, read_json
+from sandbox.reading import MAX_RESPITE_DAYS, RESPITE_COLLECTION, RESPITE_PATH
 from sandbox.resources.common import add_collection, body_extra, caller, visible_doc, writable_creditor
 from sandbox.resources.fields import CURRENCY, ORIGIN, S
 from sandbox.store import Store
 from sandbox.validation import Field, Schema, validate
-from workers.amili.assumptions import MAX_RESPITE_DAYS, RESPITE_COLLECTION, RESPITE_PATH
 
 _TARGET = {"account": Field("id"), "creditor": Field("id", required=True), "case": Field("id"), "invoice_number": S}
 PAYMENT = {
@@ -202,7 +202,9 @@ async def grant_respite(request: Request, case_id: str) -> Response:
         raise ApiError(404, "Resource Document Not Found")
     until = data["respite_until"].dt
     now = store.clock.now()
-    if until <= now or until > now + timedelta(days=MAX_RESPITE_DAYS):
+    if until <= now:
+        raise invalid({"respite_until": "must lie in the future"})
+    if MAX_RESPITE_DAYS is not None and until > now + timedelta(days=MAX_RESPITE_DAYS):
         raise invalid({"respite_until": f"must lie in the next {MAX_RESPITE_DAYS} days"})
     if cases.is_open(case):
         lifecycle.postpone(store, case["_id"], until)

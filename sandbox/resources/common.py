@@ -15,13 +15,13 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox import jsonio
 from sandbox.auth import Principal
 from sandbox.http import JSON, ApiError, invalid, json_response
 from sandbox.query import QueryError, apply, parse_query, project
+from sandbox.reading import API_KEY_HEADER
 from sandbox.store import Store
 from sandbox.validation import Schema, json_schema
-from schemas import jsonio
-from workers.amili.assumptions import API_KEY_HEADER
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox

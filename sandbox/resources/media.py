@@ -1,8 +1,9 @@
 """`POST /media--upload/{reference_id}`: attach a file to a case or invoice (multipart form).
 
 Form fields `file` (required), `domain` (`cases`, `invoices` or the default `media--files`) and
-`dotted_path` (required unless the domain is `media--files`). Allowed types and the size cap come
-from `assumptions`. Answers 201 `{"_status": "OK", "url": ...}` with a made-up signed URL; the
+`dotted_path` (required unless the domain is `media--files`). Allowed types come from the sandbox's
+reading of the reference; Amili documents no size limit, so the only cap is the simulator's own guard
+(UPLOAD_GUARD_BYTES, 413). Answers 201 `{"_status": "OK", "url": ...}` with a made-up signed URL; the
 errors and messages are the ones Amili documents.
 """
 
@@ -18,10 +19,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.http import ApiError, json_response
+from sandbox.reading import (
+    MEDIA_CONTENT_TYPES,
+    MEDIA_DEFAULT_DOMAIN,
+    MEDIA_DOMAINS,
+    MEDIA_ERROR_STATUS,
+    MEDIA_MAX_BYTES,
+)
 from sandbox.resources.common import AUTH_PARAMETER, caller, scope_creditors
-from workers.amili.assumptions import MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES
 
-DOMAINS = ("cases", "invoices", "media--files")
+#: The simulator's guard against filling the machine's memory, not a reading of Amili (which documents no limit).
+UPLOAD_GUARD_BYTES = 64 * 1024 * 1024
+LIMIT_BYTES = MEDIA_MAX_BYTES if MEDIA_MAX_BYTES is not None else UPLOAD_GUARD_BYTES
 _DOTTED = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
@@ -30,7 +39,7 @@ async def upload_media(request: Request, reference_id: str) -> Response:
     try:
         form = await request.form(max_files=2, max_fields=10)
     except Exception as exc:  # starlette raises several types for a malformed multipart body
-        raise ApiError(400, "The request is not a valid multipart/form-data body") from exc
+        raise ApiError(MEDIA_ERROR_STATUS, "The request is not a valid multipart/form-data body") from exc
     try:
         return await _accept(store, who, form, reference_id)
     finally:
@@ -39,28 +48,28 @@ async def upload_media(request: Request, reference_id: str) -> Response:
 
 async def _accept(store: Any, who: Any, form: FormData, reference_id: str) -> Response:
     """Check the form as Amili documents it, store the file's metadata, attach it to the target."""
-    domain = form.get("domain") or "media--files"
-    if not isinstance(domain, str) or domain not in DOMAINS:
-        raise ApiError(400, f"Domain '{domain}' is not valid.")
+    domain = form.get("domain") or MEDIA_DEFAULT_DOMAIN
+    if not isinstance(domain, str) or domain not in MEDIA_DOMAINS:
+        raise ApiError(MEDIA_ERROR_STATUS, f"Domain '{domain}' is not valid.")
     dotted = form.get("dotted_path")
-    if domain != "media--files" and not dotted:
-        raise ApiError(400, "Dotted Path Not Found in request form")
+    if domain != MEDIA_DEFAULT_DOMAIN and not dotted:
+        raise ApiError(MEDIA_ERROR_STATUS, "Dotted Path Not Found in request form")
     if dotted is not None and (not isinstance(dotted, str) or not _DOTTED.match(dotted)):
-        raise ApiError(400, "Dotted Path is not valid")
+        raise ApiError(MEDIA_ERROR_STATUS, "Dotted Path is not valid")
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise ApiError(400, "File is a required attribute.")
+        raise ApiError(MEDIA_ERROR_STATUS, "File is a required attribute.")
     target = _target(store, who, domain, reference_id)
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type not in MEDIA_CONTENT_TYPES:
         raise ApiError(
-            400,
+            MEDIA_ERROR_STATUS,
             "The provided file's content type is not allowed. "
             f"Expected one of {', '.join(MEDIA_CONTENT_TYPES)}, got {content_type or 'none'}.",
         )
-    data = await upload.read(MEDIA_MAX_BYTES + 1)
-    if len(data) > MEDIA_MAX_BYTES:
-        raise ApiError(413, f"The file exceeds the limit of {MEDIA_MAX_BYTES} bytes.")
+    data = await upload.read(LIMIT_BYTES + 1)
+    if len(data) > LIMIT_BYTES:
+        raise ApiError(413, f"The file exceeds the limit of {LIMIT_BYTES} bytes.")
     digest = hashlib.sha256(data).hexdigest()
     media = store.insert(
         "media",
@@ -92,7 +101,7 @@ async def _accept(store: Any, who: Any, form: FormData, reference_id: str) -> Re
 
 def _target(store: Any, who: Any, domain: str, reference_id: str) -> dict[str, Any] | None:
     """The case or invoice the file goes to (404 when it is unknown or not the caller's)."""
-    if domain == "media--files":
+    if domain == MEDIA_DEFAULT_DOMAIN:
         return None
     doc = store.get(domain, reference_id)
     if doc is None or doc.get("creditor") not in scope_creditors(store, who):
@@ -105,7 +114,7 @@ def register(app: FastAPI) -> None:
         "type": "object",
         "properties": {
             "file": {"type": "string", "format": "binary"},
-            "domain": {"type": "string", "enum": list(DOMAINS)},
+            "domain": {"type": "string", "enum": list(MEDIA_DOMAINS)},
             "dotted_path": {"type": "string"},
         },
         "required": ["file"],

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from sandbox.auth import Principal
 from sandbox.http import ApiError, created, invalid, json_response, read_json
+from sandbox.reading import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_FIELD
 from sandbox.resources.common import (
     add_collection,
     body_extra,
@@ -29,7 +30,6 @@ from sandbox.resources.common import (
 from sandbox.resources.fields import ADDRESS, S, luhn_valid
 from sandbox.store import Store
 from sandbox.validation import Field, validate
-from workers.amili.assumptions import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_FIELD
 
 _ORGNR = re.compile(r"^\d{6}-?\d{4}$")
 _ACTIVATION_FIELDS = ("standard_debt_description", "sender_address", "invoice_address", "payout_details")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.reading import API_KEY_HEADER
 from tests.fixtures.sandbox import demo_credentials, fetch_token
 from tests.sandbox.builders import action, invoice, payment, post
-from workers.amili.assumptions import API_KEY_HEADER
 
 CREDS = demo_credentials()
 

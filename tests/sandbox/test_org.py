@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.reading import ACCOUNT_INITIAL_CREDITOR_FIELD, API_KEY_HEADER, MEDIA_MAX_BYTES
+from sandbox.resources import media
 from tests.fixtures.sandbox import demo_credentials, fetch_token
 from tests.sandbox.builders import invoice, post
-from workers.amili.assumptions import ACCOUNT_INITIAL_CREDITOR_FIELD, API_KEY_HEADER, MEDIA_MAX_BYTES
 
 CREDS = demo_credentials()
 ADDRESS = {"address_line_1": "Gatan 1", "zip_code": "11122", "city": "Stockholm", "country": "SE"}
@@ -117,4 +118,20 @@ def test_media_upload_checks_domain_path_type_and_target(account_client):
     assert "content type is not allowed" in bad_type.json()["_error"]["message"]
     assert no_file.json()["_error"]["message"] == "File is a required attribute."
     assert unknown.status_code == 404
-    assert MEDIA_MAX_BYTES > 0
+
+
+def test_media_upload_takes_any_size_amili_documents_none(account_client, monkeypatch):
+    # The reference sets no size limit (4.3), so 10 MiB + 1 byte is accepted here even though the fleet's
+    # contract refuses it: one of the listed differences (docs/sandbox.md). Only the simulator's memory
+    # guard answers 413.
+    assert MEDIA_MAX_BYTES is None
+    case_id = post(account_client, "/invoice--registrations", invoice(CREDS.creditor_id)).json()["_case"]
+    form = {"domain": "cases", "dotted_path": "original_invoice"}
+    big = {"file": ("big.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024 - 3), "application/pdf")}
+
+    accepted = account_client.post(f"/media--upload/{case_id}", data=form, files=big)
+    monkeypatch.setattr(media, "LIMIT_BYTES", 1024)
+    guarded = account_client.post(f"/media--upload/{case_id}", data=form, files=big)
+
+    assert accepted.status_code == 201
+    assert guarded.status_code == 413

@@ -1,13 +1,22 @@
-"""Every choice we made where Amili's documentation is silent or marked UNKNOWN, in one place.
+"""Every choice the client makes where Amili's documentation is silent or marked UNKNOWN, in one place.
 
-The client (`workers.amili`) and the sandbox (`sandbox`) both import these names, so the day the
-real Swagger specs say otherwise, one edit here moves both. Each constant names the gap it fills;
-README.md ("Where the Amili docs are silent") lists them for operators.
+The client (`workers.amili`) imports these names; the sandbox does not: it keeps its own reading of the
+reference (`sandbox/reading.py`), and tests/contract compares the two, listing every difference
+(docs/sandbox.md), so the day the real Swagger specs are read the list says what to check. Rules the
+event contract states (respite limit, document types and size, closure reasons) are defined once in
+`schemas.rules` and re-exported here: the client assumes Amili accepts what the contract lets through.
+Each constant names the gap it fills; README.md ("Where the Amili docs are silent") lists them for operators.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
+
+from schemas.rules import CLOSURE_REASONS as CLOSURE_REASONS
+from schemas.rules import MAX_RESPITE_DAYS as MAX_RESPITE_DAYS
+from schemas.rules import MEDIA_CONTENT_TYPES as MEDIA_CONTENT_TYPES
+from schemas.rules import MEDIA_MAX_BYTES as MEDIA_MAX_BYTES
+from schemas.rules import ClosureReason as ClosureReason
 
 # --- Authentication (reference/amili-api.md 1.1: token response shape and lifetime UNKNOWN) ---------
 #: Path of the token exchange; the JWT assertion travels in the X-API-Key header of a GET.
@@ -40,13 +49,10 @@ MAX_RETRY_AFTER_SECONDS: Final = 120.0
 RESPITE_PATH: Final = "/creditor--respites/{case_id}"
 #: The collection the respites can be listed and looked up in (by creditor_reference).
 RESPITE_COLLECTION: Final = "/creditor--respites"
-#: Longest postponement we let through (Amili's own limit is unknown; 90 days is common practice).
-MAX_RESPITE_DAYS: Final = 90
+#: Longest postponement: MAX_RESPITE_DAYS, the contract's rule (Amili's own limit is unknown).
 
 # --- Case closure (5, 7.2 item 8: structure of `closed` and closure reasons UNKNOWN) ---------------
-#: An open case has `closed: null`; a closed one {"closed_date": RFC 1123, "reason": one of these}.
-ClosureReason = Literal["paid", "written_off", "bankruptcy", "cancelled", "credited"]
-CLOSURE_REASONS: Final[tuple[str, ...]] = ("paid", "written_off", "bankruptcy", "cancelled", "credited")
+#: An open case has `closed: null`; a closed one {"closed_date": RFC 1123, "reason": one of CLOSURE_REASONS}.
 #: `state` of a closed case.
 CLOSED_STATE: Final = "closed"
 #: Filter for open cases (Mongo semantics: null matches a missing field too).
@@ -59,14 +65,7 @@ ACCOUNT_CREATE_PATH: Final = "/accounts"
 ACCOUNT_INITIAL_CREDITOR_FIELD: Final = "_creditor"
 
 # --- Media upload (4.3: limits per field not documented) ------------------------------------------
-MEDIA_MAX_BYTES: Final = 10 * 1024 * 1024
-MEDIA_CONTENT_TYPES: Final[tuple[str, ...]] = (
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/bmp",
-)
+#: MEDIA_CONTENT_TYPES (documented) and MEDIA_MAX_BYTES (our cap), the contract's rules (schemas.rules).
 
 # --- Deep links (4.13: sandbox app host UNKNOWN) ----------------------------------------------------
 DEFAULT_APP_URL: Final = "https://app.amili.se"
