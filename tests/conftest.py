@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.runtime",
+    "tests.fixtures.packaging",
 ]

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from sandbox.auth import Principal
 from sandbox.http import ApiError, created, invalid, json_response, read_json
-from sandbox.reading import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_FIELD
+from sandbox.reading import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_DATA_FIELD, ACCOUNT_INITIAL_CREDITOR_FIELD
 from sandbox.resources.common import (
     add_collection,
     body_extra,
@@ -73,7 +73,7 @@ ACCOUNT = {
     "case_settings": Field(
         "object", fields={"interest_rate": Field("object", fields={"reference_rate": Field("boolean")})}
     ),
-    "initial_creditor_data": Field("object", required=True, fields=CREDITOR_FIELDS),
+    ACCOUNT_INITIAL_CREDITOR_DATA_FIELD: Field("object", required=True, fields=CREDITOR_FIELDS),
 }
 USER = {
     "account": Field("id", required=True),
@@ -154,10 +154,11 @@ async def create_account(request: Request) -> Response:
     data, issues = validate(ACCOUNT, await read_json(request))
     if not issues:
         issues.update(orgnr_issue("organization_no", data["organization_no"]))
-        issues.update(creditor_issues(data["initial_creditor_data"], "initial_creditor_data."))
+        initial_data = data[ACCOUNT_INITIAL_CREDITOR_DATA_FIELD]
+        issues.update(creditor_issues(initial_data, f"{ACCOUNT_INITIAL_CREDITOR_DATA_FIELD}."))
     if issues:
         raise invalid(issues)
-    initial = data.pop("initial_creditor_data")
+    initial = data.pop(ACCOUNT_INITIAL_CREDITOR_DATA_FIELD)
     account = add_account(store, {**data, "partner": who.id})
     creditor = add_creditor(store, {**initial, "account": account["_id"]})
     _ledger(store, "account", account, data["organization_no"])
