@@ -88,6 +88,16 @@ def visible_doc(store: Store, who: Principal, collection: str, doc_id: str) -> d
     return doc
 
 
+def if_match(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+    """Eve's concurrency rule: 428 without If-Match, 412 when it is not the document's current etag."""
+    etag = request.headers.get("if-match")
+    if not etag:
+        raise ApiError(428, "To edit a document its etag must be provided using the If-Match header")
+    if etag.strip('"') != doc["_etag"]:
+        raise ApiError(412, "Client and server etags don't match")
+    return doc
+
+
 LIST_PARAMETERS: list[dict[str, Any]] = [
     {"name": name, "in": "query", "required": False, "schema": schema}
     for name, schema in (
