@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.runtime",
+    "tests.fixtures.documents",
+    "tests.fixtures.fleet",
 ]
