@@ -257,7 +257,9 @@ async def test_a_dead_letter_after_a_write_that_may_have_landed_says_so():
 @run_async
 async def test_amilis_action_status_travels_in_succeeded_and_rejected_outcomes():
     warning = Succeeded(amili_status="warning", amili_status_reason="creditor_payment.warning.case_closed")
-    error = RejectedError("no", issues={"data.amount": "x"}, amili_status="error", amili_status_reason="r.error.ambiguous")
+    error = RejectedError(
+        "no", issues={"data.amount": "x"}, amili_status="error", amili_status_reason="r.error.ambiguous"
+    )
 
     async def act(data: Any, ctx: Context) -> Succeeded:
         if len(h.contexts) == 2:
