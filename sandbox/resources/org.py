@@ -19,15 +19,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.auth import Principal
-from sandbox.http import ApiError, created, invalid, json_response, read_json
+from sandbox.http import ApiError, created, invalid, read_json
 from sandbox.resources.common import (
     add_collection,
+    apply_patch,
     body_extra,
     caller,
     if_match,
     require_partner,
-    scope_accounts,
     visible_doc,
+    writable_account,
 )
 from sandbox.resources.fields import ADDRESS, S, luhn_valid
 from sandbox.store import Store
@@ -167,10 +168,7 @@ async def create_creditor(request: Request) -> Response:
         issues.update(creditor_issues(data))
     if issues:
         raise invalid(issues)
-    if data["account"] not in store.docs["accounts"]:
-        raise invalid({"account": f"value '{data['account']}' must exist in resource 'accounts'"})
-    if data["account"] not in scope_accounts(store, who):
-        raise ApiError(403, "You are not allowed to act for this account")
+    writable_account(store, who, data["account"])
     creditor = add_creditor(store, data)
     _ledger(store, "creditor", creditor, _creditor_key(creditor), creditor["_id"])
     return created(creditor)
@@ -189,17 +187,7 @@ async def update_creditor(request: Request, creditor_id: str) -> Response:
         issues.update(creditor_issues({**creditor, **data}))
     if issues:
         raise invalid(issues)
-    creditor.update(data)
-    store.touch(creditor)
-    store.ledger.record(
-        "creditor_update",
-        time=creditor["_updated"],
-        creditor=creditor["_id"],
-        natural_key=None,
-        ids={"creditor": creditor["_id"], "fields": sorted(data)},
-    )
-    body = {k: creditor[k] for k in ("_id", "_created", "_updated", "_etag")}
-    return json_response({**body, "_status": "OK"})
+    return apply_patch(store, creditor, data, "creditor_update", creditor["_id"])
 
 
 async def delete_creditor(request: Request, creditor_id: str) -> Response:

@@ -13,8 +13,16 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.http import ApiError, created, invalid, json_response, read_json
-from sandbox.resources.common import add_collection, body_extra, caller, if_match, scope_accounts, visible_doc
+from sandbox.http import created, invalid, read_json
+from sandbox.resources.common import (
+    add_collection,
+    apply_patch,
+    body_extra,
+    caller,
+    if_match,
+    visible_doc,
+    writable_account,
+)
 from sandbox.resources.fields import S
 from sandbox.store import Store
 from sandbox.validation import Field, validate
@@ -41,10 +49,7 @@ async def create_user(request: Request) -> Response:
     data, issues = validate(USER, await read_json(request))
     if issues:
         raise invalid(issues)
-    if data["account"] not in store.docs["accounts"]:
-        raise invalid({"account": f"value '{data['account']}' must exist in resource 'accounts'"})
-    if data["account"] not in scope_accounts(store, who):
-        raise ApiError(403, "You are not allowed to act for this account")
+    writable_account(store, who, data["account"])
     issues = _access_issues(store, data["account"], data)
     if issues:
         raise invalid(issues)
@@ -76,17 +81,7 @@ async def update_user(request: Request, user_id: str) -> Response:
         issues = _access_issues(store, user["account"], data)
     if issues:
         raise invalid(issues)
-    user.update(data)
-    store.touch(user)
-    store.ledger.record(
-        "user_update",
-        time=user["_updated"],
-        creditor=None,
-        natural_key=None,
-        ids={"user": user["_id"], "fields": sorted(data)},
-    )
-    body = {k: user[k] for k in ("_id", "_created", "_updated", "_etag")}
-    return json_response({**body, "_status": "OK"})
+    return apply_patch(store, user, data, "user_update", None)
 
 
 def register(app: FastAPI) -> None:
