@@ -64,6 +64,8 @@ ACTION_REFERENCE_FIELDS: Final[dict[str, str]] = {
 RESPITE_PATH: Final = "/creditor--respites/{case_id}"
 RESPITE_COLLECTION: Final = "/creditor--respites"
 MAX_RESPITE_DAYS: Final[int | None] = None
+#: The processing statuses an action is answered with (payments and creditings; cancellations never `error`).
+ACTION_STATUSES: Final[tuple[str, ...]] = ("completed", "warning", "error")
 
 # --- Case closure (5, 7.2 items 8 and 9) ---------------------------------------------------------------
 CLOSED_STATE: Final = "closed"
@@ -81,6 +83,12 @@ MEDIA_MAX_BYTES: Final[int | None] = None
 MEDIA_DOMAINS: Final[tuple[str, ...]] = ("cases", "invoices", "media--files")
 MEDIA_DEFAULT_DOMAIN: Final = "media--files"
 MEDIA_ERROR_STATUS: Final = 400
+#: What a document field holds after an upload: the stored file's signed `url` (as the upload answers it).
+STORED_FILE_URL_FIELD: Final = "url"
+
+# --- Users (4.14, 7.2 item 14) --------------------------------------------------------------------------
+#: No user update is documented; the sandbox serves Eve's item PATCH (If-Match), as for creditors.
+USER_UPDATE_PATH: Final = "/users/{id}"
 
 # --- Deep links (4.13) ---------------------------------------------------------------------------------
 DEFAULT_APP_URL: Final = "https://app.amili.se"
@@ -119,6 +127,7 @@ SOURCES: Final[dict[str, Source]] = {
     "RESPITE_PATH": Source("4.10, 7.2 item 6", UNKNOWN, "only 'the case id goes in the URL path' is documented"),
     "RESPITE_COLLECTION": Source("4.10, 7.2 item 6", UNKNOWN, "named like the other creditor actions"),
     "MAX_RESPITE_DAYS": Source("4.10, 7.2 item 6", UNKNOWN, "no limit documented: any later date is accepted"),
+    "ACTION_STATUSES": Source("2.3, 4.7-4.9", DOC_ALPHA, "payments and creditings: completed, warning or error"),
     "CLOSED_STATE": Source("5, 7.2 item 7", UNKNOWN, "the state enum is incomplete; a closed case says `closed`"),
     "CLOSURE_REASONS": Source("5, 7.2 item 8", UNKNOWN, "the outcomes the reference names, in snake case"),
     "OPEN_CASES_WHERE": Source("4.5, 7.2 item 9", INFERRED, "`closed` is null while open (Mongo: null matches)"),
@@ -130,6 +139,12 @@ SOURCES: Final[dict[str, Source]] = {
     "MEDIA_DOMAINS": Source("4.3", DOC_ALPHA, "`cases`, `invoices`; `media--files` is the newer default"),
     "MEDIA_DEFAULT_DOMAIN": Source("4.3", DOC_ALPHA, "dotted_path is required unless the domain is media--files"),
     "MEDIA_ERROR_STATUS": Source("2.3", DOC_ALPHA, "every documented media-upload error is a 400 (404: unknown id)"),
+    "STORED_FILE_URL_FIELD": Source(
+        "4.3", UNKNOWN, "what a case's document field holds is not documented: {media, url, content_type}"
+    ),
+    "USER_UPDATE_PATH": Source(
+        "4.14, 7.2 item 14", UNKNOWN, "no PATCH or DELETE for users documented; Eve's item PATCH"
+    ),
     "DEFAULT_APP_URL": Source("4.13, 7.2 item 1", DOC, "production App; the sandbox App host is unknown"),
     "DEEP_LINK_TEMPLATE": Source("4.13", DOC, "`&oauth=google|microsoft` is optional (not simulated)"),
 }

@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.runtime",
     "tests.fixtures.packaging",
+    "tests.fixtures.documents",
+    "tests.fixtures.fleet",
 ]

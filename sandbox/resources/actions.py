@@ -3,7 +3,8 @@
 Payments, creditings and cancellations target a case by `case` or `invoice_number` (exactly one).
 They answer a processing `status` (completed | warning | error) with a `status_reason_locale`:
 an action on a closed case is a `warning` and changes nothing; an invoice number that matches
-several cases (possible, since duplicates are not rejected) is an `error`. Respite takes the case
+several cases (possible, since duplicates are not rejected) is an `error`. A `case` that is not the
+creditor's is a 422 naming `case` (Eve's rule for a reference to a missing document). Respite takes the case
 id in the path (`reading.RESPITE_PATH`) and postpones the case's next lifecycle step.
 """
 
@@ -73,7 +74,8 @@ def _target(store: Store, who: Principal, schema: Schema, body: Any) -> tuple[di
     if "case" in data:
         case = store.get("cases", data["case"])
         if case is None or case["creditor"] != creditor["_id"]:
-            raise ApiError(404, "Resource Document Not Found")
+            # Eve's data_relation: a body naming a document that is not there (for this creditor) is a 422.
+            raise invalid({"case": f"value '{data['case']}' must exist in resource 'cases'"})
         return data, [case]
     ids = store.cases_by_invoice.get((creditor["_id"], data["invoice_number"]), [])
     if not ids:
@@ -97,8 +99,10 @@ def _record(
     )
     key_field = NATURAL_KEY.get(collection)
     key = data.get(key_field) if key_field else None
-    if collection == "creditor--cancellations" and key is None:
-        key = case["_id"]
+    if key is None and collection == "creditor--cancellations":
+        key = case["_id"]  # without a reference a cancellation is one per case
+    elif key is None and collection == "creditor--respites":
+        key = f"{case['_id']}:{data['respite_until']}"  # ... and a respite one per case and date
     store.ledger.record(
         collection.removeprefix("creditor--").rstrip("s"),
         time=doc["_created"],

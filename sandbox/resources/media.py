@@ -3,14 +3,21 @@
 Form fields `file` (required), `domain` (`cases`, `invoices` or the default `media--files`) and
 `dotted_path` (required unless the domain is `media--files`). Allowed types come from the sandbox's
 reading of the reference; Amili documents no size limit, so the only cap is the simulator's own guard
-(UPLOAD_GUARD_BYTES, 413). Answers 201 `{"_status": "OK", "url": ...}` with a made-up signed URL; the
-errors and messages are the ones Amili documents.
+(UPLOAD_GUARD_BYTES, 413). Answers 201 `{"_status": "OK", "url": ...}` with a signed URL (valid an hour,
+as Amili documents; the sandbox's do not expire); the errors and messages are the ones Amili documents.
+
+The sandbox keeps each file's bytes and serves them at that URL (`GET /storage/<bucket>/<id>?X-Goog-
+Signature=...`, standing in for Amili's Google Cloud Storage bucket), and the target's field holds
+`{"media", "url", "content_type"}`. A second upload to the same field replaces it; the ledger records
+every upload (natural key `<reference>:<field>:<sha256>`), so the same file twice shows as a duplicate.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,12 +32,15 @@ from sandbox.reading import (
     MEDIA_DOMAINS,
     MEDIA_ERROR_STATUS,
     MEDIA_MAX_BYTES,
+    STORED_FILE_URL_FIELD,
 )
-from sandbox.resources.common import AUTH_PARAMETER, caller, scope_creditors
+from sandbox.resources.common import AUTH_PARAMETER, caller, sandbox_of, scope_creditors
 
 #: The simulator's guard against filling the machine's memory, not a reading of Amili (which documents no limit).
 UPLOAD_GUARD_BYTES = 64 * 1024 * 1024
 LIMIT_BYTES = MEDIA_MAX_BYTES if MEDIA_MAX_BYTES is not None else UPLOAD_GUARD_BYTES
+#: The bucket the signed URLs point into (Amili's files live in Google Cloud Storage, reference 1.2).
+BUCKET = "sandbox-ada-api-files"
 _DOTTED = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
@@ -41,12 +51,12 @@ async def upload_media(request: Request, reference_id: str) -> Response:
     except Exception as exc:  # starlette raises several types for a malformed multipart body
         raise ApiError(MEDIA_ERROR_STATUS, "The request is not a valid multipart/form-data body") from exc
     try:
-        return await _accept(store, who, form, reference_id)
+        return await _accept(store, who, form, reference_id, str(request.base_url))
     finally:
         await form.close()  # uploaded files are spooled to temporary files
 
 
-async def _accept(store: Any, who: Any, form: FormData, reference_id: str) -> Response:
+async def _accept(store: Any, who: Any, form: FormData, reference_id: str, base_url: str) -> Response:
     """Check the form as Amili documents it, store the file's metadata, attach it to the target."""
     domain = form.get("domain") or MEDIA_DEFAULT_DOMAIN
     if not isinstance(domain, str) or domain not in MEDIA_DOMAINS:
@@ -84,9 +94,11 @@ async def _accept(store: Any, who: Any, form: FormData, reference_id: str) -> Re
             "creditor": target.get("creditor") if target else None,
         },
     )
-    url = f"https://storage.googleapis.com/sandbox-ada-api-files/{media['_id']}?X-Goog-Expires=3600"
+    signature = secrets.token_hex(16)
+    store.files[media["_id"]] = (signature, data, content_type)
+    url = f"{base_url}storage/{BUCKET}/{media['_id']}?X-Goog-Expires=3600&X-Goog-Signature={signature}"
     if target is not None and dotted:
-        target[dotted.split(".")[0]] = {"media": media["_id"], "url": url, "content_type": content_type}
+        target[dotted.split(".")[0]] = {"media": media["_id"], STORED_FILE_URL_FIELD: url, "content_type": content_type}
         store.touch(target)
     store.ledger.record(
         "media",
@@ -109,7 +121,17 @@ def _target(store: Any, who: Any, domain: str, reference_id: str) -> dict[str, A
     return doc  # type: ignore[no-any-return]
 
 
+async def stored_file(request: Request, media_id: str) -> Response:
+    """A stored file at its signed URL (no API key: the signature is the credential, as on GCS)."""
+    stored = sandbox_of(request).store.files.get(media_id)
+    signature = request.query_params.get("X-Goog-Signature", "")
+    if stored is None or not hmac.compare_digest(stored[0], signature):
+        return Response(b"<Error><Code>AccessDenied</Code></Error>", status_code=403, media_type="application/xml")
+    return Response(stored[1], media_type=stored[2])
+
+
 def register(app: FastAPI) -> None:
+    app.add_api_route(f"/storage/{BUCKET}/{{media_id}}", stored_file, methods=["GET"], include_in_schema=False)
     schema = {
         "type": "object",
         "properties": {

@@ -3,9 +3,9 @@
 A name is a consuming use case (`@use_case`) or a poller (`@poller`, workers.runtime.polling); both
 kinds can share a process, its Amili client, its producer and its health port.
 
-Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, see docs/runtime.md), are loaded
-once here and passed down. A bad setting or an unknown use case stops the start with exit code 2 and
-a message naming the field.
+Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, `DOCUMENT_FETCH_*`, see
+docs/runtime.md), are loaded once here and passed down. A bad setting or an unknown use case stops the
+start with exit code 2 and a message naming the field.
 """
 
 from __future__ import annotations
@@ -96,8 +96,10 @@ async def serve(
         return await Engine(use_cases, worker=worker, kafka=kafka, metrics=metrics).run(stop)
     from workers.amili.client import AmiliClient
     from workers.amili.settings import AmiliSettings
+    from workers.runtime.claim_check import DocumentFetcher, DocumentFetchSettings
 
     amili_settings = AmiliSettings()
+    fetch_settings = DocumentFetchSettings()
     if worker.max_in_flight > amili_settings.max_connections:
         # Records beyond the pool wait for a connection and fail with a pool timeout: a misconfiguration.
         log.warning(
@@ -105,8 +107,13 @@ async def serve(
             worker.max_in_flight,
             amili_settings.max_connections,
         )
-    async with AmiliClient.from_settings(amili_settings, on_response=metrics.observe_amili) as amili:
-        engine = Engine(use_cases, worker=worker, kafka=kafka, amili=amili, metrics=metrics, pollers=pollers)
+    async with (
+        AmiliClient.from_settings(amili_settings, on_response=metrics.observe_amili) as amili,
+        DocumentFetcher(fetch_settings) as documents,
+    ):
+        engine = Engine(
+            use_cases, worker=worker, kafka=kafka, amili=amili, documents=documents, metrics=metrics, pollers=pollers
+        )
         return await engine.run(stop)
 
 
