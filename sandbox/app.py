@@ -2,7 +2,7 @@
 
 Wires the resources, auth, fault injection and request statistics around one `Sandbox` state
 object (`app.state.sandbox`). Handlers take the raw request and answer bytes from
-`schemas.jsonio`, which keeps per-request work small enough for thousands of requests a second.
+`sandbox.jsonio`, which keeps per-request work small enough for thousands of requests a second.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from starlette.types import Receive, Scope, Send
 from sandbox.auth import Authenticator
 from sandbox.faults import FaultConfig, FaultMiddleware, Faults
 from sandbox.http import ApiError, api_error_handler, error_response, json_response
-from sandbox.resources import actions, control, finance_routes, media, org, registrations
+from sandbox.reading import API_KEY_HEADER, DEFAULT_TOKEN_TTL_SECONDS, TOKEN_PATH
+from sandbox.resources import actions, control, finance_routes, media, org, registrations, users
 from sandbox.seed import SeedData, load_seed
 from sandbox.stats import RouteTemplates, StatsMiddleware
 from sandbox.store import Store
-from workers.amili.assumptions import API_KEY_HEADER, DEFAULT_TOKEN_TTL_SECONDS, TOKEN_PATH
+from sandbox.strict import RefusedFields
 
 
 class Sandbox:
@@ -36,13 +37,16 @@ class Sandbox:
         self.auth = Authenticator(seed.api_codes, token_ttl)
         self.faults = Faults()
         self.stats: Counter[tuple[str, str, int]] = Counter()
+        self.refused_fields = RefusedFields()
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seed: fresh documents, ledger, clock, no faults, no stats. Tokens stay valid."""
+        """Back to the seed: fresh documents, ledger, clock, no faults, no refused fields, no stats.
+        Tokens stay valid."""
         self.store = Store(seed=self.seed, rng_seed=self.rng_seed)
         org.populate(self.store)
         self.faults.set(FaultConfig())
+        self.refused_fields = RefusedFields()
         self.stats.clear()
 
 
@@ -98,7 +102,7 @@ def create_app(
             "parameters": [{"name": API_KEY_HEADER, "in": "header", "required": False, "schema": {"type": "string"}}]
         },
     )
-    for module in (registrations, actions, media, finance_routes, org, control):
+    for module in (registrations, actions, media, finance_routes, org, users, control):
         module.register(app)
     # Added last = outermost: stats see every answer, including injected faults.
     app.add_middleware(FaultMiddleware, faults=app.state.sandbox.faults)

@@ -18,11 +18,11 @@ from typing import Any
 import jwt
 
 from sandbox.http import ApiError
+from sandbox.reading import API_KEY_HEADER, JWT_ALGORITHMS, JWT_CLAIMS, TOKEN_EXPIRES_IN_FIELD, TOKEN_FIELD
 from sandbox.seed import ApiCode
-from workers.amili.assumptions import API_KEY_HEADER, TOKEN_EXPIRES_IN_FIELD, TOKEN_FIELD
 
 #: The algorithms the newer Amili docs list for the JWT assertion.
-ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512"]
+ALGORITHMS = list(JWT_ALGORITHMS)
 _HEADER = API_KEY_HEADER.lower()
 
 
@@ -60,7 +60,7 @@ class Authenticator:
         if code is None:
             raise _unauthorized("Unknown API code")
         try:
-            jwt.decode(assertion, code.public_key, algorithms=ALGORITHMS, options={"require": ["exp", "api_code"]})
+            jwt.decode(assertion, code.public_key, algorithms=ALGORITHMS, options={"require": list(JWT_CLAIMS)})
         except jwt.ExpiredSignatureError as exc:
             raise _unauthorized("The assertion has expired") from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:

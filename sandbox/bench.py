@@ -17,10 +17,10 @@ from urllib.parse import quote
 import httpx
 import jwt
 
+from sandbox import jsonio
 from sandbox.process import SandboxServer
+from sandbox.reading import API_KEY_HEADER, OPEN_CASES_WHERE, TOKEN_FIELD, TOKEN_PATH
 from sandbox.seed import load_seed
-from schemas import jsonio
-from workers.amili.assumptions import API_KEY_HEADER, TOKEN_FIELD, TOKEN_PATH
 
 
 def _token(base_url: str) -> tuple[str, str]:
@@ -78,7 +78,7 @@ class _RawClient:
 async def _worker(raw: _RawClient, creditor: str, cases: list[str], stop: float, n: int) -> int:
     await raw.open()
     done = 0
-    where = quote(jsonio.dumps({"creditor": creditor, "closed": None}).decode())
+    where = quote(jsonio.dumps({"creditor": creditor, **OPEN_CASES_WHERE}).decode())
     while time.monotonic() < stop:
         case = cases[(n + done) % len(cases)]
         if done % 10 == 9:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sandbox.reading import CLOSED_STATE
 from sandbox.store import Store
-from workers.amili.assumptions import CLOSED_STATE
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -95,7 +95,7 @@ def move(store: Store, case: dict[str, Any], state: str) -> None:
 
 
 def close(store: Store, case: dict[str, Any], reason: str) -> None:
-    """Close the case with a reason from `assumptions.CLOSURE_REASONS`."""
+    """Close the case with a reason from `reading.CLOSURE_REASONS`."""
     case["closed"] = {"closed_date": store.now(), "reason": reason}
     store.plans.pop(case["_id"], None)
     move(store, case, CLOSED_STATE)

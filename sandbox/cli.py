@@ -10,7 +10,7 @@ import argparse
 import importlib.util
 import logging
 
-from workers.amili.assumptions import DEFAULT_TOKEN_TTL_SECONDS
+from sandbox.reading import DEFAULT_TOKEN_TTL_SECONDS
 
 DEFAULT_PORT = 8765
 

@@ -21,9 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox import jsonio
+from sandbox.reading import ERROR_FIELD, ERROR_STATUS_FIELD
 from sandbox.stats import matches
-from schemas import jsonio
-from workers.amili.assumptions import ERROR_FIELD, ERROR_STATUS_FIELD
 
 
 class Latency(BaseModel):

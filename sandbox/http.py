@@ -1,4 +1,4 @@
-"""Eve-shaped responses and errors, serialised with `schemas.jsonio` (exact Decimal amounts).
+"""Eve-shaped responses and errors, serialised with `sandbox.jsonio` (exact Decimal amounts).
 
 Handlers raise `ApiError`; one exception handler turns it into
 `{"_status": "ERR", "_error": {"code", "message"}, "_issues": {field: message}}`.
@@ -11,8 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from schemas import jsonio
-from workers.amili.assumptions import ERROR_FIELD, ERROR_STATUS_FIELD, ISSUES_FIELD, VALIDATION_STATUS
+from sandbox import jsonio
+from sandbox.reading import ERROR_FIELD, ERROR_STATUS_FIELD, ISSUES_FIELD, VALIDATION_STATUS
 
 JSON = "application/json"
 
@@ -57,14 +57,22 @@ async def api_error_handler(_request: Request, exc: Exception) -> Response:
 
 
 async def read_json(request: Request) -> Any:
-    """The request body parsed with Decimal amounts; 400 when it is not JSON."""
+    """The request body parsed with Decimal amounts; 400 when it is not JSON; 422 when it carries a
+    field the sandbox was told to refuse (`sandbox.strict`, `/_sandbox/refused-fields`)."""
     raw = await request.body()
     if not raw:
         raise ApiError(400, "The request body is empty; a JSON object is expected")
     try:
-        return jsonio.loads(raw)
+        body = jsonio.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "The request body is not valid JSON") from exc
+    refused = getattr(request.app.state.sandbox, "refused_fields", None)
+    if refused is not None and refused.rules:
+        template = request.scope.get("sandbox.template", request.url.path)
+        issues = refused.issues(request.method, template, request.url.path, body)
+        if issues:
+            raise invalid(issues)
+    return body
 
 
 def created(doc: dict[str, Any], **extra: Any) -> Response:

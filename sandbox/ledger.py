@@ -2,6 +2,10 @@
 
 Tests read it through `GET /_sandbox/ledger` to prove that no invoice, case, payment, credit,
 user or creditor was created twice (`duplicates`), and in which order actions reached a case.
+
+`duplicates` only sees what shares a natural key, so it cannot show two facts merged into one.
+`documents` is what Amili would hold: per kind, every document created, with its own id, whatever its
+key; a test compares it with the facts it sent (two payments sent, two payments held).
 Entries are appended before the response is sent, so a write whose connection is dropped by
 fault injection is still recorded: that is exactly the case idempotency has to survive.
 """
@@ -62,4 +66,16 @@ class Ledger:
         counts: dict[str, dict[str, int]] = {}
         for (kind, key), count in self.counts.items():
             counts.setdefault(kind, {})[key] = count
-        return {"entries": entries, "counts": counts, "duplicates": self.duplicates(), "total": len(entries)}
+        documents: dict[str, list[str]] = {}
+        for entry in entries:
+            ids = entry["ids"]
+            doc_id = ids.get("document") or ids.get(entry["kind"]) or ids.get("media")
+            if doc_id is not None:
+                documents.setdefault(entry["kind"], []).append(str(doc_id))
+        return {
+            "entries": entries,
+            "counts": counts,
+            "duplicates": self.duplicates(),
+            "documents": documents,
+            "total": len(entries),
+        }

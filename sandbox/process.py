@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,12 +19,19 @@ from types import TracebackType
 
 import httpx
 
-from workers.amili.assumptions import DEFAULT_TOKEN_TTL_SECONDS
-from workers.runtime.ports import free_port
+from sandbox.reading import DEFAULT_TOKEN_TTL_SECONDS
 
 
 class SandboxError(RuntimeError):
     """The sandbox process could not be started or did not answer."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the OS had free a moment ago (another process may still take it before the sandbox binds)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 class SandboxServer:

@@ -14,9 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sandbox import jsonio
 from sandbox.dates import Rfc1123, parse_rfc1123
-from schemas import jsonio
-from workers.amili.assumptions import DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT
+from sandbox.reading import DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT
 
 _MISSING = object()
 _COMPARE = {"$gt", "$gte", "$lt", "$lte"}

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sandbox import jsonio
 from sandbox.dates import IdFactory, Rfc1123
 from sandbox.ledger import Ledger
 from sandbox.seed import SeedData
-from schemas import jsonio
 
 #: Every collection the sandbox serves (the Eve resource names).
 COLLECTIONS = (
@@ -89,6 +89,8 @@ class Store:
     wire_cache: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: Set by the lifecycle while it replays transitions at their scheduled times.
     frozen_now: datetime | None = None
+    #: media _id -> (signature, bytes, content type): the uploaded files, served at their signed URL.
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ids = IdFactory(self.rng_seed)

@@ -16,8 +16,8 @@ from pydantic import Field, model_validator
 from schemas.common import CaseRef, CreditorRef, EventData
 from schemas.errors import fail
 from schemas.keys import build_key
+from schemas.rules import MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES
 from schemas.types import Currency, PositiveAmount, Reference, Text
-from workers.amili.assumptions import MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES
 
 #: Largest document carried inline (decoded); bigger files travel as an https URL (claim check).
 MAX_INLINE_DOCUMENT_BYTES: Final = 512 * 1024

@@ -22,7 +22,7 @@ from schemas.catalog import INBOUND_BY_TYPE
 from schemas.envelope import CONTEXT_ATTRIBUTES, CloudEvent
 from schemas.errors import ContractError, FieldIssue, contract_error, issues_from_validation
 from schemas.keys import parse_key
-from workers.amili.assumptions import MAX_RESPITE_DAYS
+from schemas.rules import MAX_RESPITE_DAYS
 
 #: Largest record (value plus headers) we accept or publish: 1 MiB, Kafka's default max.message.bytes.
 MAX_EVENT_BYTES: Final = 1024 * 1024

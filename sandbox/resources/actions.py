@@ -3,8 +3,9 @@
 Payments, creditings and cancellations target a case by `case` or `invoice_number` (exactly one).
 They answer a processing `status` (completed | warning | error) with a `status_reason_locale`:
 an action on a closed case is a `warning` and changes nothing; an invoice number that matches
-several cases (possible, since duplicates are not rejected) is an `error`. Respite takes the case
-id in the path (`assumptions.RESPITE_PATH`) and postpones the case's next lifecycle step.
+several cases (possible, since duplicates are not rejected) is an `error`. A `case` that is not the
+creditor's is a 422 naming `case` (Eve's rule for a reference to a missing document). Respite takes the case
+id in the path (`reading.RESPITE_PATH`) and postpones the case's next lifecycle step.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from starlette.responses import Response
 from sandbox import cases, lifecycle
 from sandbox.auth import Principal
 from sandbox.http import ApiError, created, invalid, read_json
+from sandbox.reading import MAX_RESPITE_DAYS, RESPITE_COLLECTION, RESPITE_PATH
 from sandbox.resources.common import add_collection, body_extra, caller, visible_doc, writable_creditor
 from sandbox.resources.fields import CURRENCY, ORIGIN, S
 from sandbox.store import Store
 from sandbox.validation import Field, Schema, validate
-from workers.amili.assumptions import MAX_RESPITE_DAYS, RESPITE_COLLECTION, RESPITE_PATH
 
 _TARGET = {"account": Field("id"), "creditor": Field("id", required=True), "case": Field("id"), "invoice_number": S}
 PAYMENT = {
@@ -73,7 +74,8 @@ def _target(store: Store, who: Principal, schema: Schema, body: Any) -> tuple[di
     if "case" in data:
         case = store.get("cases", data["case"])
         if case is None or case["creditor"] != creditor["_id"]:
-            raise ApiError(404, "Resource Document Not Found")
+            # Eve's data_relation: a body naming a document that is not there (for this creditor) is a 422.
+            raise invalid({"case": f"value '{data['case']}' must exist in resource 'cases'"})
         return data, [case]
     ids = store.cases_by_invoice.get((creditor["_id"], data["invoice_number"]), [])
     if not ids:
@@ -97,8 +99,10 @@ def _record(
     )
     key_field = NATURAL_KEY.get(collection)
     key = data.get(key_field) if key_field else None
-    if collection == "creditor--cancellations" and key is None:
-        key = case["_id"]
+    if key is None and collection == "creditor--cancellations":
+        key = case["_id"]  # without a reference a cancellation is one per case
+    elif key is None and collection == "creditor--respites":
+        key = f"{case['_id']}:{data['respite_until']}"  # ... and a respite one per case and date
     store.ledger.record(
         collection.removeprefix("creditor--").rstrip("s"),
         time=doc["_created"],
@@ -202,7 +206,9 @@ async def grant_respite(request: Request, case_id: str) -> Response:
         raise ApiError(404, "Resource Document Not Found")
     until = data["respite_until"].dt
     now = store.clock.now()
-    if until <= now or until > now + timedelta(days=MAX_RESPITE_DAYS):
+    if until <= now:
+        raise invalid({"respite_until": "must lie in the future"})
+    if MAX_RESPITE_DAYS is not None and until > now + timedelta(days=MAX_RESPITE_DAYS):
         raise invalid({"respite_until": f"must lie in the next {MAX_RESPITE_DAYS} days"})
     if cases.is_open(case):
         lifecycle.postpone(store, case["_id"], until)

@@ -15,13 +15,13 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox import jsonio
 from sandbox.auth import Principal
 from sandbox.http import JSON, ApiError, invalid, json_response
 from sandbox.query import QueryError, apply, parse_query, project
+from sandbox.reading import API_KEY_HEADER
 from sandbox.store import Store
 from sandbox.validation import Schema, json_schema
-from schemas import jsonio
-from workers.amili.assumptions import API_KEY_HEADER
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
@@ -75,6 +75,14 @@ def writable_creditor(store: Store, who: Principal, creditor_id: Any, field: str
     return creditor
 
 
+def writable_account(store: Store, who: Principal, account_id: Any) -> None:
+    """The account a write targets must exist (422) and be the caller's (403)."""
+    if account_id not in store.docs["accounts"]:
+        raise invalid({"account": f"value '{account_id}' must exist in resource 'accounts'"})
+    if account_id not in scope_accounts(store, who):
+        raise ApiError(403, "You are not allowed to act for this account")
+
+
 def require_partner(who: Principal) -> None:
     if who.kind != "partner":
         raise ApiError(403, "This resource is part of the Partner API")
@@ -85,6 +93,31 @@ def visible_doc(store: Store, who: Principal, collection: str, doc_id: str) -> d
     doc = store.get(collection, doc_id)
     if doc is None or not visible_filter(store, who, collection)(doc):
         raise ApiError(404, "The requested URL was not found on the server")
+    return doc
+
+
+def apply_patch(store: Store, doc: dict[str, Any], data: dict[str, Any], kind: str, creditor: str | None) -> Response:
+    """Apply a validated PATCH: new `_updated` and `_etag`, a `<kind>` ledger entry, Eve's write answer."""
+    doc.update(data)
+    store.touch(doc)
+    store.ledger.record(
+        kind,
+        time=doc["_updated"],
+        creditor=creditor,
+        natural_key=None,
+        ids={kind.removesuffix("_update"): doc["_id"], "fields": sorted(data)},
+    )
+    body = {k: doc[k] for k in ("_id", "_created", "_updated", "_etag")}
+    return json_response({**body, "_status": "OK"})
+
+
+def if_match(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+    """Eve's concurrency rule: 428 without If-Match, 412 when it is not the document's current etag."""
+    etag = request.headers.get("if-match")
+    if not etag:
+        raise ApiError(428, "To edit a document its etag must be provided using the If-Match header")
+    if etag.strip('"') != doc["_etag"]:
+        raise ApiError(412, "Client and server etags don't match")
     return doc
 
 

@@ -5,6 +5,7 @@ POST /_sandbox/reset                                         back to the seed (t
 GET  /_sandbox/stats                                         responses per endpoint and status
 GET  /_sandbox/clock ; POST /_sandbox/clock/advance {"days": n} or {"seconds": n}
 GET | PUT | POST | DELETE /_sandbox/faults                  show, set, clear fault injection
+GET | PUT | DELETE /_sandbox/refused-fields                  strict Eve for chosen fields (sandbox.strict)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sandbox.faults import FaultConfig
 from sandbox.http import invalid, json_response, read_json
 from sandbox.resources.common import sandbox_of
 from sandbox.stats import stats_view
+from sandbox.strict import RefusedFields
 
 _MAX_ADVANCE_DAYS = 3650
 
@@ -85,6 +87,25 @@ async def clear_faults(request: Request) -> Response:
     return json_response({"_status": "OK"})
 
 
+async def get_refused_fields(request: Request) -> Response:
+    return json_response(sandbox_of(request).refused_fields.model_dump())
+
+
+async def set_refused_fields(request: Request) -> Response:
+    try:
+        rules = RefusedFields.model_validate(await read_json(request))
+    except ValidationError as exc:
+        issues = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
+        raise invalid(issues) from exc
+    sandbox_of(request).refused_fields = rules
+    return json_response(rules.model_dump())
+
+
+async def clear_refused_fields(request: Request) -> Response:
+    sandbox_of(request).refused_fields = RefusedFields()
+    return json_response({"_status": "OK"})
+
+
 def register(app: FastAPI) -> None:
     routes: list[tuple[str, Any, list[str]]] = [
         ("/_sandbox/ledger", ledger, ["GET"]),
@@ -95,6 +116,9 @@ def register(app: FastAPI) -> None:
         ("/_sandbox/faults", get_faults, ["GET"]),
         ("/_sandbox/faults", set_faults, ["PUT", "POST"]),
         ("/_sandbox/faults", clear_faults, ["DELETE"]),
+        ("/_sandbox/refused-fields", get_refused_fields, ["GET"]),
+        ("/_sandbox/refused-fields", set_refused_fields, ["PUT", "POST"]),
+        ("/_sandbox/refused-fields", clear_refused_fields, ["DELETE"]),
     ]
     for path, handler, methods in routes:
         app.add_api_route(path, handler, methods=methods, include_in_schema=False)

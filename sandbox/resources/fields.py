@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.reading import ACTION_ORIGIN, CURRENCIES
 from sandbox.validation import Field
 
 S = Field("string")
@@ -17,8 +18,8 @@ ADDRESS = Field(
         "country": Field("string", max_length=2),
     },
 )
-CURRENCY = Field("string", required=True, allowed=("SEK",))
-ORIGIN = Field("string", required=True, allowed=("creditor_system",))
+CURRENCY = Field("string", required=True, allowed=CURRENCIES)
+ORIGIN = Field("string", required=True, allowed=(ACTION_ORIGIN,))
 CUSTOMER = Field(
     "object",
     required=True,

@@ -1,7 +1,9 @@
-"""Accounts, creditors, partners, users and access groups; seeding of the organisation data.
+"""Accounts, creditors and partners, and the access groups they come with; seeding of the organisation data.
 
 Partner API: `POST /accounts` (with `initial_creditor_data`, answering `_creditor`), `POST /creditors`,
 `PATCH`/`DELETE /creditors/{id}` with `If-Match` (428 without it, 412 on a stale etag), `GET /partners`.
+The ledger keys a creditor by `<account>:<organisation number>`: a creditor belongs to one account, and
+two accounts may each have one with the same number.
 Creating an account makes its `account_admin` group; creating a creditor its `admin` and `user`
 groups. Activating a creditor requires the fields Amili lists (standard debt description, sender and
 invoice addresses, payout details).
@@ -17,19 +19,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.auth import Principal
-from sandbox.http import ApiError, created, invalid, json_response, read_json
+from sandbox.http import ApiError, created, invalid, read_json
+from sandbox.reading import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_DATA_FIELD, ACCOUNT_INITIAL_CREDITOR_FIELD
 from sandbox.resources.common import (
     add_collection,
+    apply_patch,
     body_extra,
     caller,
+    if_match,
     require_partner,
-    scope_accounts,
     visible_doc,
+    writable_account,
 )
 from sandbox.resources.fields import ADDRESS, S, luhn_valid
 from sandbox.store import Store
 from sandbox.validation import Field, validate
-from workers.amili.assumptions import ACCOUNT_CREATE_PATH, ACCOUNT_INITIAL_CREDITOR_FIELD
 
 _ORGNR = re.compile(r"^\d{6}-?\d{4}$")
 _ACTIVATION_FIELDS = ("standard_debt_description", "sender_address", "invoice_address", "payout_details")
@@ -73,21 +77,7 @@ ACCOUNT = {
     "case_settings": Field(
         "object", fields={"interest_rate": Field("object", fields={"reference_rate": Field("boolean")})}
     ),
-    "initial_creditor_data": Field("object", required=True, fields=CREDITOR_FIELDS),
-}
-USER = {
-    "account": Field("id", required=True),
-    "name": Field("string", required=True),
-    "oauth_type": Field("string", required=True, allowed=("microsoft", "google")),
-    "email_oauth": Field("string", required=True, max_length=254),
-    "oauth_subscriber": S,
-    "email_data": Field("object", fields={"email": S}),
-    "data_access": Field("list", items=Field("object", fields={"access_group": Field("id", required=True)})),
-    "applications": Field("list", items=Field("object", fields={"application": S})),
-    "is_enabled": Field("boolean"),
-    "log_invoice_registrations": Field("boolean"),
-    "log_case_registrations": Field("boolean"),
-    "log_creditor_payments": Field("boolean"),
+    ACCOUNT_INITIAL_CREDITOR_DATA_FIELD: Field("object", required=True, fields=CREDITOR_FIELDS),
 }
 
 
@@ -148,26 +138,26 @@ def _ledger(store: Store, kind: str, doc: dict[str, Any], key: str | None, credi
     store.ledger.record(kind, time=doc["_created"], creditor=creditor, natural_key=key, ids={kind: doc["_id"]})
 
 
+def _creditor_key(creditor: dict[str, Any]) -> str:
+    number = creditor.get("organization_no") or creditor.get("non_swedish_organization_no")
+    return f"{creditor['account']}:{str(number).replace('-', '')}"
+
+
 async def create_account(request: Request) -> Response:
     _, store, who = caller(request)
     require_partner(who)
     data, issues = validate(ACCOUNT, await read_json(request))
     if not issues:
         issues.update(orgnr_issue("organization_no", data["organization_no"]))
-        issues.update(creditor_issues(data["initial_creditor_data"], "initial_creditor_data."))
+        initial_data = data[ACCOUNT_INITIAL_CREDITOR_DATA_FIELD]
+        issues.update(creditor_issues(initial_data, f"{ACCOUNT_INITIAL_CREDITOR_DATA_FIELD}."))
     if issues:
         raise invalid(issues)
-    initial = data.pop("initial_creditor_data")
+    initial = data.pop(ACCOUNT_INITIAL_CREDITOR_DATA_FIELD)
     account = add_account(store, {**data, "partner": who.id})
     creditor = add_creditor(store, {**initial, "account": account["_id"]})
     _ledger(store, "account", account, data["organization_no"])
-    _ledger(
-        store,
-        "creditor",
-        creditor,
-        initial.get("organization_no") or initial.get("non_swedish_organization_no"),
-        creditor["_id"],
-    )
+    _ledger(store, "creditor", creditor, _creditor_key(creditor), creditor["_id"])
     return created(account, **{ACCOUNT_INITIAL_CREDITOR_FIELD: creditor["_id"]})
 
 
@@ -179,30 +169,15 @@ async def create_creditor(request: Request) -> Response:
         issues.update(creditor_issues(data))
     if issues:
         raise invalid(issues)
-    if data["account"] not in store.docs["accounts"]:
-        raise invalid({"account": f"value '{data['account']}' must exist in resource 'accounts'"})
-    if data["account"] not in scope_accounts(store, who):
-        raise ApiError(403, "You are not allowed to act for this account")
+    writable_account(store, who, data["account"])
     creditor = add_creditor(store, data)
-    _ledger(
-        store,
-        "creditor",
-        creditor,
-        data.get("organization_no") or data.get("non_swedish_organization_no"),
-        creditor["_id"],
-    )
+    _ledger(store, "creditor", creditor, _creditor_key(creditor), creditor["_id"])
     return created(creditor)
 
 
 def _etag_checked(request: Request, store: Store, who: Principal, creditor_id: str) -> dict[str, Any]:
     require_partner(who)
-    creditor = visible_doc(store, who, "creditors", creditor_id)
-    etag = request.headers.get("if-match")
-    if not etag:
-        raise ApiError(428, "To edit a document its etag must be provided using the If-Match header")
-    if etag.strip('"') != creditor["_etag"]:
-        raise ApiError(412, "Client and server etags don't match")
-    return creditor
+    return if_match(request, visible_doc(store, who, "creditors", creditor_id))
 
 
 async def update_creditor(request: Request, creditor_id: str) -> Response:
@@ -213,17 +188,7 @@ async def update_creditor(request: Request, creditor_id: str) -> Response:
         issues.update(creditor_issues({**creditor, **data}))
     if issues:
         raise invalid(issues)
-    creditor.update(data)
-    store.touch(creditor)
-    store.ledger.record(
-        "creditor_update",
-        time=creditor["_updated"],
-        creditor=creditor["_id"],
-        natural_key=None,
-        ids={"creditor": creditor["_id"], "fields": sorted(data)},
-    )
-    body = {k: creditor[k] for k in ("_id", "_created", "_updated", "_etag")}
-    return json_response({**body, "_status": "OK"})
+    return apply_patch(store, creditor, data, "creditor_update", creditor["_id"])
 
 
 async def delete_creditor(request: Request, creditor_id: str) -> Response:
@@ -241,26 +206,6 @@ async def delete_creditor(request: Request, creditor_id: str) -> Response:
     return Response(status_code=204)
 
 
-async def create_user(request: Request) -> Response:
-    _, store, who = caller(request)
-    data, issues = validate(USER, await read_json(request))
-    if issues:
-        raise invalid(issues)
-    if data["account"] not in store.docs["accounts"]:
-        raise invalid({"account": f"value '{data['account']}' must exist in resource 'accounts'"})
-    if data["account"] not in scope_accounts(store, who):
-        raise ApiError(403, "You are not allowed to act for this account")
-    for i, access in enumerate(data.get("data_access", [])):
-        group = store.get("access--groups", access["access_group"])
-        if group is None or group["account"] != data["account"]:
-            issues[f"data_access.{i}.access_group"] = "unknown access group for this account"
-    if issues:
-        raise invalid(issues)
-    user = store.insert("users", {"is_enabled": True, **data})
-    _ledger(store, "user", user, f"{data['account']}:{data['email_oauth'].lower()}")
-    return created(user)
-
-
 def register(app: FastAPI) -> None:
     tag = "organisation"
     app.add_api_route(
@@ -275,8 +220,8 @@ def register(app: FastAPI) -> None:
         "/creditors", create_creditor, methods=["POST"], status_code=201, tags=[tag], openapi_extra=body_extra(CREDITOR)
     )
     patch_extra = body_extra(CREDITOR_PATCH, partial=True)
-    if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
-    patch_extra["parameters"].append(if_match)
+    if_match_header = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+    patch_extra["parameters"].append(if_match_header)
     app.add_api_route(
         "/creditors/{creditor_id}", update_creditor, methods=["PATCH"], tags=[tag], openapi_extra=patch_extra
     )
@@ -286,10 +231,7 @@ def register(app: FastAPI) -> None:
         methods=["DELETE"],
         status_code=204,
         tags=[tag],
-        openapi_extra={"parameters": [patch_extra["parameters"][0], if_match]},
+        openapi_extra={"parameters": [patch_extra["parameters"][0], if_match_header]},
     )
-    app.add_api_route(
-        "/users", create_user, methods=["POST"], status_code=201, tags=[tag], openapi_extra=body_extra(USER)
-    )
-    for collection in ("accounts", "creditors", "partners", "users", "access--groups"):
+    for collection in ("accounts", "creditors", "partners"):
         add_collection(app, collection, tag=tag)

@@ -14,7 +14,7 @@ from tests.amili.conftest import API_CODE
 from tests.amili.fakes import FakeAmili, Rig, json_response, make_rig
 from workers.amili import assumptions
 from workers.amili.client import AmiliClient
-from workers.amili.errors import AuthError
+from workers.amili.errors import AccessDenied, AuthError
 from workers.amili.settings import AmiliSettings
 
 pytestmark = pytest.mark.anyio
@@ -93,10 +93,12 @@ async def test_a_second_401_is_an_auth_error(rig: Rig):
     assert len(rig.amili.requests) == 2
 
 
-async def test_403_is_not_retried(rig: Rig):
+async def test_403_on_a_call_refuses_that_record_and_keeps_the_token(rig: Rig):
+    # A 403 is about this request (an access group that does not cover the creditor), not the credential.
     rig.amili.route("GET", f"/cases/{CASE}", json_response(403, {"_status": "ERR"}))
-    with pytest.raises(AuthError) as caught:
+    with pytest.raises(AccessDenied) as caught:
         await rig.client.get_case(CASE)
+    assert not isinstance(caught.value, AuthError)
     assert caught.value.status == 403
     assert len(rig.amili.exchanges) == 1
 
@@ -116,14 +118,17 @@ async def test_concurrent_401s_share_one_renewal(rig: Rig, case_route):
     assert set(tokens_used(rig.amili)[1:]) == {"token-1", "token-2"}
 
 
-async def test_refused_exchange_is_an_auth_error(settings: AmiliSettings):
+@pytest.mark.parametrize("status", [401, 403, 404, 422])
+async def test_refused_exchange_is_an_auth_error_of_the_process(settings: AmiliSettings, status):
     def refuse(request: httpx.Request) -> httpx.Response:
-        return json_response(401, {"_status": "ERR"})
+        return json_response(status, {"_status": "ERR"})
 
     async with _client(settings, refuse) as c:
         with pytest.raises(AuthError) as caught:
             await c.get_case(CASE)
+    assert type(caught.value) is AuthError
     assert caught.value.endpoint == assumptions.TOKEN_PATH
+    assert caught.value.status == status
 
 
 async def test_token_response_without_token_is_an_auth_error(settings: AmiliSettings):

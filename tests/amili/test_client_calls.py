@@ -247,19 +247,18 @@ LOOKUPS = [
         {"creditor": "cred", "creditor_reference": "ev-1"},
     ),
     (
-        "find_cancellation_by_reference",
-        ("cred", "ev-1"),
+        "find_cancellation",
+        ("cred", "ev-1", CASE),
         "/creditor--cancellations",
         {"creditor": "cred", "creditor_reference": "ev-1"},
     ),
     (
-        "find_respite_by_reference",
-        ("cred", "ev-1"),
+        "find_respite",
+        ("cred", "ev-1", CASE, date(2026, 3, 1)),
         assumptions.RESPITE_COLLECTION,
         {"creditor": "cred", "creditor_reference": "ev-1"},
     ),
     ("find_user_by_email", ("u@example.test",), "/users", {"email_oauth": "u@example.test"}),
-    ("find_creditor_by_org_no", ("5560269986",), "/creditors", {"organization_no": "5560269986"}),
     ("find_account_by_org_no", ("5560269986",), "/accounts", {"organization_no": "5560269986"}),
 ]
 
@@ -276,6 +275,49 @@ async def test_natural_key_lookups(rig: Rig, method, args, path, where):
     assert params["max_results"] == "1"
     rig.amili.route("GET", path, json_response(200, {"_items": [], "_meta": {"total": 0}}))
     assert await getattr(rig.client, method)(*args) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "endpoint", "path", "where"),
+    [
+        (
+            "find_cancellation",
+            ("cred", "ev-1", CASE),
+            "/creditor--cancellations",
+            "/creditor--cancellations",
+            {"creditor": "cred", "case": CASE},
+        ),
+        (
+            "find_respite",
+            ("cred", "ev-1", CASE, date(2026, 3, 1)),
+            assumptions.RESPITE_PATH,
+            assumptions.RESPITE_COLLECTION,
+            {"creditor": "cred", "case": CASE, "respite_until": "Sun, 01 Mar 2026 00:00:00 GMT"},
+        ),
+    ],
+)
+async def test_once_amili_refused_the_reference_an_action_is_found_by_its_case(
+    rig: Rig, method, args, endpoint, path, where
+):
+    rig.client.refused_fields.add((endpoint, "creditor_reference"))
+    rig.amili.route("GET", path, json_response(200, {"_items": [{"_id": "found-1"}], "_meta": {"total": 1}}))
+    found = await getattr(rig.client, method)(*args)
+    assert found is not None
+    assert json.loads(rig.amili.requests[-1].url.params["where"]) == where
+
+
+async def test_creditors_are_looked_up_within_one_account_in_every_spelling(rig: Rig):
+    rig.amili.route("GET", "/creditors", json_response(200, {"_items": [{"_id": "c-1"}], "_meta": {"total": 1}}))
+    found = await rig.client.find_creditors("acc-1", organization_no="556026-9986")
+    assert [c.id for c in found] == ["c-1"]
+    where = json.loads(rig.amili.requests[-1].url.params["where"])
+    assert where == {
+        "account": "acc-1",
+        "organization_no": {"$in": ["5560269986", "556026-9986", "165560269986", "16556026-9986"]},
+    }
+    await rig.client.find_creditors("acc-1", non_swedish_organization_no="DE123")
+    where = json.loads(rig.amili.requests[-1].url.params["where"])
+    assert where == {"account": "acc-1", "non_swedish_organization_no": "DE123"}
 
 
 async def test_list_access_groups_and_create_user(rig: Rig):

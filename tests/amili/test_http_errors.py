@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -13,11 +13,13 @@ import pytest
 
 from tests.amili.fakes import Rig, json_response
 from workers.amili import assumptions
-from workers.amili.bodies import CancellationRegistration
+from workers.amili.bodies import CancellationRegistration, RespiteRegistration
 from workers.amili.client import AmiliClient
 from workers.amili.errors import (
+    AccessDenied,
     AuthError,
     ConflictError,
+    EndpointError,
     NotFoundError,
     RateLimited,
     RejectedError,
@@ -45,8 +47,8 @@ async def write(rig: Rig) -> None:
         (400, RejectedError, False),
         (422, RejectedError, False),
         (401, AuthError, False),
-        (403, AuthError, False),
-        (404, NotFoundError, False),
+        (403, AccessDenied, False),
+        (405, EndpointError, False),
         (409, ConflictError, False),
         (412, ConflictError, False),
         (429, RateLimited, False),
@@ -71,6 +73,34 @@ async def test_status_maps_to_one_error_class(rig: Rig, status, error, landed_on
     assert caught.value.status == status
     assert caught.value.endpoint in {"/cases/{id}", "/creditor--cancellations"}
     assert caught.value.may_have_landed is (landed_on_write and call is write)
+
+
+@pytest.mark.parametrize(
+    ("call", "body", "error"),
+    [
+        # A document path answered by Eve: this document does not exist (a business "no").
+        (read, {"_status": "ERR", "_error": {"code": 404, "message": "Not Found"}}, NotFoundError),
+        # The same path answered by something that is not Eve (a router, a proxy): our URL is wrong.
+        (read, {"detail": "Not Found"}, EndpointError),
+        # A collection path has no document to be missing: the endpoint itself is not there.
+        (write, {"_status": "ERR", "_error": {"code": 404, "message": "Not Found"}}, EndpointError),
+    ],
+    ids=["document", "document-path-not-eve", "collection"],
+)
+async def test_404_tells_a_missing_document_from_a_missing_endpoint(rig: Rig, call, body, error):
+    rig.amili.route("GET", f"/cases/{CASE}", json_response(404, body))
+    rig.amili.route("POST", "/creditor--cancellations", json_response(404, body))
+    with pytest.raises(error) as caught:
+        await call(rig)
+    assert type(caught.value) is error
+
+
+async def test_404_on_an_endpoint_we_only_assume_is_an_endpoint_error(rig: Rig):
+    eve = json_response(404, {"_status": "ERR", "_error": {"code": 404, "message": "Not Found"}})
+    rig.amili.route("POST", f"/creditor--respites/{CASE}", eve)
+    body = RespiteRegistration(creditor="cred-1", respite_until=date(2026, 3, 1), reason="plan")
+    with pytest.raises(EndpointError):
+        await rig.client.register_respite(CASE, body)
 
 
 async def test_rejection_keeps_field_issues_but_message_names_fields_only(rig: Rig):
@@ -145,7 +175,7 @@ async def test_transport_failures_are_transient(rig: Rig, exc, landed_on_write, 
 
 
 async def test_request_id_is_sent_logged_and_on_the_error(rig: Rig, caplog):
-    rig.amili.route("GET", f"/cases/{CASE}", json_response(404, {}))
+    rig.amili.route("GET", f"/cases/{CASE}", json_response(404, {"_status": "ERR"}))
     with caplog.at_level(logging.DEBUG, logger="workers.amili"), pytest.raises(NotFoundError) as caught:
         await read(rig)
     sent = rig.amili.requests[-1]

@@ -35,8 +35,10 @@ from workers.amili.bodies import (
 )
 from workers.amili.client import AmiliClient
 from workers.amili.errors import (
+    AccessDenied,
     AuthError,
     ConflictError,
+    EndpointError,
     NotFoundError,
     RateLimited,
     RejectedError,
@@ -217,8 +219,8 @@ async def test_creditor_actions_and_their_reference_lookups(sandbox: SandboxHand
 
     found_payment = await amili.find_payment_by_reference(creditor, refs["pay"])
     found_crediting = await amili.find_crediting_by_reference(creditor, refs["credit"])
-    found_respite = await amili.find_respite_by_reference(creditor, refs["respite"])
-    found_cancellation = await amili.find_cancellation_by_reference(creditor, refs["cancel"])
+    found_respite = await amili.find_respite(creditor, refs["respite"], paid.case, today + timedelta(days=20))
+    found_cancellation = await amili.find_cancellation(creditor, refs["cancel"], cancelled.case)
     assert found_payment is not None
     assert found_payment.id == payment.id
     assert found_payment.amount == Decimal("400.10")
@@ -228,13 +230,10 @@ async def test_creditor_actions_and_their_reference_lookups(sandbox: SandboxHand
     assert found_respite.id == respite.id
     assert found_cancellation is not None
     assert found_cancellation.id == cancellation.id
-    for lookup in (
-        amili.find_payment_by_reference,
-        amili.find_crediting_by_reference,
-        amili.find_respite_by_reference,
-        amili.find_cancellation_by_reference,
-    ):
+    for lookup in (amili.find_payment_by_reference, amili.find_crediting_by_reference):
         assert await lookup(creditor, "no-such-event") is None
+    assert await amili.find_respite(creditor, "no-such-event", paid.case, today) is None
+    assert await amili.find_cancellation(creditor, "no-such-event", cancelled.case) is None
 
     closed = await amili.get_case(cancelled.case)
     assert closed.is_closed
@@ -333,9 +332,11 @@ async def test_partner_provisions_account_and_creditor(sandbox: SandboxHandle, a
     creditor = await amili.create_creditor(
         CreditorCreation(account=account.id, name="Ny Kund Bygg AB", organization_no=NEW_ORG_NOS[1])
     )
-    found = await amili.find_creditor_by_org_no(NEW_ORG_NOS[1])
-    assert found is not None
-    assert found.id == creditor.id
+    found = await amili.find_creditors(account.id, organization_no=NEW_ORG_NOS[1])
+    assert [c.id for c in found] == [creditor.id]
+    # A creditor belongs to one account: another account's look-up does not see it.
+    other_account = sandbox.credentials.account_id
+    assert await amili.find_creditors(other_account, organization_no=NEW_ORG_NOS[1]) == []
     current = await amili.get_creditor(creditor.id)
     assert current.is_active is False
     assert current.etag is not None
@@ -354,7 +355,7 @@ async def test_partner_provisions_account_and_creditor(sandbox: SandboxHandle, a
     assert (await amili.get_creditor(creditor.id)).is_active is True
 
     await amili.delete_creditor(creditor.id, str(activated.etag))
-    assert await amili.find_creditor_by_org_no(NEW_ORG_NOS[1]) is None
+    assert await amili.find_creditors(account.id, organization_no=NEW_ORG_NOS[1]) == []
     assert await amili.find_account_by_org_no("5569999999") is None
 
 
@@ -371,9 +372,12 @@ async def test_sandbox_errors_map_through_the_table(sandbox: SandboxHandle, amil
         )
     assert rejected.value.status == assumptions.VALIDATION_STATUS
     assert "invoice_number" in rejected.value.issues
-    with pytest.raises(AuthError) as foreign:  # a creditor of another account
+    with pytest.raises(AccessDenied) as foreign:  # a creditor of another account: this record, not the process
         await amili.register_invoice(invoice(sandbox.credentials.other_creditor_id, unique("F")))
     assert foreign.value.status == 403
+    with pytest.raises(EndpointError) as no_endpoint:  # an endpoint the sandbox does not have
+        await amili._send_json("POST", "/creditor--nothing-here", {"creditor": creditor})
+    assert no_endpoint.value.status == 404
     with pytest.raises(RejectedError) as bad_file:
         await amili.upload_case_document(
             "5eed00000000000000000000", "x.pdf", b"x", "application/pdf", dotted_path="1bad"

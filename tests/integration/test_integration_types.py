@@ -93,7 +93,7 @@ def test_full_service_invoice_then_the_creditors_actions(fleet):
     assert Decimal(str(status["remaining_capital"])) == total - Decimal("150.00")
 
     cancelled = record("cancel_case", t.cancellation(creditor, number))
-    assert fleet.send(cancelled)[cancelled.event_id]["detail"]["status"] == "completed"
+    assert fleet.send(cancelled)[cancelled.event_id]["amili_status"]["status"] == "completed"
     kinds = [entry["kind"] for entry in fleet.ledger(case=case_id)["entries"]]
     # The sandbox saw the actions in the order they were published for this claim.
     assert [k for k in kinds if k in ("media", "payment", "crediting", "respite", "cancellation")] == [

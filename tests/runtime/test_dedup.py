@@ -1,4 +1,4 @@
-"""The recent-outcome cache: a bounded LRU keyed by use case and event id."""
+"""The recent-outcome cache: a bounded LRU keyed by use case and event identity (source and id)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,9 @@ import orjson
 from schemas.deadletter import read_dead_letter
 from tests.runtime.aio import run_async
 from tests.runtime.harness import Harness, inbound
-from workers.amili.errors import RejectedError, TransientError
+from workers.amili.errors import AccessDenied, EndpointError, RejectedError, TransientError
+from workers.runtime.breaker import CircuitBreaker
+from workers.runtime.consumer import Inbound
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.handling import REDRIVE_COUNT_HEADER
 
@@ -126,3 +128,85 @@ async def test_cancelled_record_is_left_unfinished():
     await asyncio.gather(task, return_exceptions=True)
     assert h.finished == []
     assert h.publisher.sent == []
+
+
+def _from(source: str, event_id: str = "evt-42") -> Inbound:
+    """The default record, re-sent as event `event_id` of producer `source`."""
+    record = inbound()
+    value = orjson.loads(record.value or b"{}")
+    value.update(id=event_id, source=source)
+    return inbound(value=orjson.dumps(value))
+
+
+@run_async
+async def test_one_id_from_two_sources_is_two_events():
+    # CloudEvents ids are unique per source only: producer B's event 42 is not producer A's event 42.
+    h = Harness(_ok)
+    await h.handle(_from("urn:producer:a"))
+    await h.handle(_from("urn:producer:b"))
+    await h.handle(_from("urn:producer:a"))  # a real duplicate
+    assert [c.envelope.source for c in h.contexts] == ["urn:producer:a", "urn:producer:b"]
+    assert len({c.event_identity for c in h.contexts}) == 2
+    assert h.metrics.events_finished.labels("apply", "duplicate")._value.get() == 1
+
+
+@run_async
+async def test_access_refusal_and_wrong_endpoint_are_dead_lettered_at_once_without_feeding_the_breaker():
+    errors = [
+        AccessDenied("POST /creditor--payments answered 403", status=403),
+        EndpointError("POST /creditor--respites/{case_id} answered 405", status=405),
+    ]
+
+    async def refuse(data: Any, ctx: Context) -> Succeeded:
+        raise errors[len(h.contexts) - 1]
+
+    h = Harness(refuse, max_attempts=8)
+    breaker = CircuitBreaker(window=2, min_calls=1, failure_ratio=0.5)
+    h.handler.breaker = breaker
+    await h.handle(inbound())
+    await h.handle(_from("urn:other"))
+    assert len(h.contexts) == 2  # one attempt each: no retry
+    letters = [read_dead_letter(s[3]) for s in h.publisher.on("in.dlq")]
+    assert [(i.error_class, i.attempts, i.http_status) for i in letters] == [
+        ("AccessDenied", 1, 403),
+        ("EndpointError", 1, 405),
+    ]
+    assert h.statuses() == ["dead_lettered", "dead_lettered"]
+    assert not breaker.is_open  # Amili answered: no outage
+
+
+@run_async
+async def test_a_dead_letter_after_a_write_that_may_have_landed_says_so():
+    async def timing_out(data: Any, ctx: Context) -> Succeeded:
+        raise TransientError("read timeout", may_have_landed=len(h.contexts) == 1)
+
+    h = Harness(timing_out, max_attempts=2)
+    await h.handle(inbound())
+    await h.handle(_from("urn:other"))  # only failed before sending: it cannot have landed
+    outcomes = [orjson.loads(value)["data"] for _, _, value, _ in h.publisher.on("out")]
+    assert [(o["status"], o["may_have_landed"]) for o in outcomes] == [
+        ("dead_lettered", True),
+        ("dead_lettered", False),
+    ]
+
+
+@run_async
+async def test_amilis_action_status_travels_in_succeeded_and_rejected_outcomes():
+    warning = Succeeded(amili_status="warning", amili_status_reason="creditor_payment.warning.case_closed")
+    error = RejectedError(
+        "no", issues={"data.amount": "x"}, amili_status="error", amili_status_reason="r.error.ambiguous"
+    )
+
+    async def act(data: Any, ctx: Context) -> Succeeded:
+        if len(h.contexts) == 2:
+            raise error
+        return warning
+
+    h = Harness(act)
+    await h.handle(inbound())
+    await h.handle(_from("urn:other"))
+    outcomes = [orjson.loads(value)["data"] for _, _, value, _ in h.publisher.on("out")]
+    assert [(o["status"], o["amili_status"]) for o in outcomes] == [
+        ("succeeded", {"status": "warning", "reason": "creditor_payment.warning.case_closed"}),
+        ("rejected", {"status": "error", "reason": "r.error.ambiguous"}),
+    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from workers.amili.errors import (
+    AccessDenied,
     AuthError,
     ConflictError,
+    EndpointError,
     NotFoundError,
     RateLimited,
     RejectedError,
@@ -24,6 +26,8 @@ from workers.runtime.retry import Budget, ErrorKind, RetryPolicy, classify, erro
         (RejectedError("422", issues={"amount": "too big"}), ErrorKind.REJECTED),
         (NotFoundError("404"), ErrorKind.REJECTED),
         (ConflictError("409"), ErrorKind.REJECTED),
+        (AccessDenied("403", status=403), ErrorKind.DEAD_LETTER),
+        (EndpointError("405", status=405), ErrorKind.DEAD_LETTER),
         (KeyError("surprise"), ErrorKind.FATAL),
     ],
 )

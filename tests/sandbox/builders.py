@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from schemas import jsonio
+from sandbox import jsonio
 
 INVOICE_DATE = "Mon, 16 Jun 2025 00:00:00 GMT"
 DUE_DATE = "Mon, 30 Jun 2025 00:00:00 GMT"

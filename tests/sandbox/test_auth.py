@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sandbox.app import create_app
+from sandbox.reading import API_KEY_HEADER, TOKEN_EXPIRES_IN_FIELD, TOKEN_FIELD, TOKEN_PATH
 from sandbox.seed import DEMO_SEED
 from tests.fixtures.sandbox import demo_credentials, make_client, sign_assertion
-from workers.amili.assumptions import API_KEY_HEADER, TOKEN_EXPIRES_IN_FIELD, TOKEN_FIELD, TOKEN_PATH
 
 CREDS = demo_credentials()
 

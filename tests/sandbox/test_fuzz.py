@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Err, Ok
 
-from workers.amili.assumptions import API_KEY_HEADER
+from sandbox.reading import API_KEY_HEADER
 
 pytestmark = pytest.mark.integration
 

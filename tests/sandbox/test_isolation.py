@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.reading import API_KEY_HEADER
 from tests.fixtures.sandbox import demo_credentials, fetch_token
 from tests.sandbox.builders import action, invoice, payment, post
-from workers.amili.assumptions import API_KEY_HEADER
 
 CREDS = demo_credentials()
 
@@ -41,7 +41,8 @@ def test_writing_for_a_foreign_creditor_is_403_and_changes_nothing(inproc_client
     assert [r.status_code for r in attempts] == [403, 403, 403]
     # Acting through an own creditor on the foreign case does not reach it either
     sneaky = post(inproc_client, "/creditor--payments", payment(CREDS.other_creditor_id, foreign_case, "10.00"))
-    assert sneaky.status_code == 404
+    assert sneaky.status_code == 422
+    assert "case" in sneaky.json()["_issues"]
     kinds = [e["kind"] for e in inproc_client.get("/_sandbox/ledger").json()["entries"]]
     assert "payment" not in kinds
     assert "cancellation" not in kinds

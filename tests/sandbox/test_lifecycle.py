@@ -10,9 +10,9 @@ from typing import Any
 
 from sandbox.app import create_app
 from sandbox.dates import Rfc1123, parse_rfc1123
+from sandbox.reading import API_KEY_HEADER, CLOSURE_REASONS
 from tests.fixtures.sandbox import demo_credentials, fetch_token, make_client
 from tests.sandbox.builders import data, invoice, post
-from workers.amili.assumptions import API_KEY_HEADER, CLOSURE_REASONS
 
 CREDS = demo_credentials()
 CREDITOR = CREDS.creditor_id

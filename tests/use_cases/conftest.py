@@ -45,10 +45,20 @@ class Rig:
     traffic: Traffic
 
     def context(
-        self, use_case: str, *, reconcile: bool = True, event_id: str | None = None, attempt: int = 1
+        self,
+        use_case: str,
+        *,
+        reconcile: bool = True,
+        event_id: str | None = None,
+        attempt: int = 1,
+        source: str = "urn:test",
     ) -> Context:
-        envelope = CloudEvent(id=event_id or str(uuid.uuid4()), source="urn:test", type=f"test.{use_case}", data={})
+        envelope = CloudEvent(id=event_id or str(uuid.uuid4()), source=source, type=f"test.{use_case}", data={})
         return Context(use_case=use_case, envelope=envelope, reconcile=reconcile, attempt=attempt, amili=self.amili)
+
+    async def refuse_fields(self, *rules: dict[str, str]) -> None:
+        """Make the sandbox refuse these fields as Eve refuses unknown ones (`/_sandbox/refused-fields`)."""
+        (await self.control.put("/_sandbox/refused-fields", json={"rules": list(rules)})).raise_for_status()
 
     async def ledger(self, **filters: str) -> dict[str, Any]:
         response = await self.control.get("/_sandbox/ledger", params=filters)

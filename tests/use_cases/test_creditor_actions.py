@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from schemas.identity import event_identity
 from tests.use_cases.conftest import open_case
 from workers.amili.errors import RejectedError, TransientError
 from workers.use_cases.cancel_case import cancel_case
@@ -25,7 +26,7 @@ async def test_partial_payment_leaves_a_residual_and_full_payment_closes_the_cas
         rig.context("register_payment"),
     )
     assert part.case_id == case_id
-    assert part.detail["status"] == "completed"
+    assert (part.amili_status, part.amili_status_reason) == ("completed", "creditor_payment.completed.residual_remains")
     case = await rig.amili.get_case(case_id)
     assert case.local_remaining_capital_amount == total - Decimal("100.00")
     assert not case.is_closed
@@ -48,7 +49,8 @@ async def test_payment_lost_after_the_write_is_registered_once(rig):
     assert lost.value.may_have_landed
     again = await register_payment(event, rig.context("register_payment", event_id=ctx_id, attempt=2))
     assert again.detail["reconciled"] is True
-    assert await rig.created("payment") == {f"{invoice.creditor.id}:{ctx_id}": 1}
+    reference = event_identity("urn:test", ctx_id)  # the rig's events come from source "urn:test"
+    assert await rig.created("payment") == {f"{invoice.creditor.id}:{reference}": 1}
 
 
 async def test_payment_for_an_unknown_invoice_is_rejected_naming_the_field(rig):

@@ -22,7 +22,7 @@ async def test_user_gets_the_creditor_scoped_group_once(rig):
     assert sum((await rig.created("user")).values()) == 1
     groups = {g.id: g for g in await rig.amili.list_access_groups(rig.creds.account_id)}
     user = await rig.amili.get_user(first.amili_ids["user"])
-    granted = [groups[grant["access_group"]] for grant in (user.model_extra or {})["data_access"]]
+    granted = [groups[grant["access_group"]] for grant in user.data_access]
     assert [(g.type, g.creditor) for g in granted] == [("admin", creditor)]
 
 

@@ -1,5 +1,5 @@
 """The Amili HTTP client: `workers.amili.client.AmiliClient` (import it from there).
 
-Kept empty on purpose: the sandbox imports `workers.amili.assumptions` and should not pay for
-httpx, PyJWT and the client when it does.
+Kept empty on purpose: importing `workers.amili.assumptions` (or one call module) should not pay for
+httpx, PyJWT and the whole client.
 """

@@ -3,7 +3,8 @@
 Reference 1.1: `GET /authenticates/api-code` with `X-API-Key: <JWT {"api_code", "exp"}>` returns an
 access token, which every other call carries in `X-API-Key`. The token is renewed
 `renewal_margin` seconds before it expires and once more when Amili answers 401; concurrent callers
-wait on one asyncio lock, so an expiry causes one exchange, not a stampede.
+wait on one asyncio lock, so an expiry causes one exchange, not a stampede. A refused exchange is an
+`AuthError` (the whole process is affected); a 403 on an ordinary call is `AccessDenied` (one record).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from schemas import jsonio
 from workers.amili import assumptions
-from workers.amili.errors import AuthError
+from workers.amili.errors import AmiliError, AuthError, TransientError
 from workers.amili.http import AmiliHttp
 from workers.amili.settings import Credential
 
@@ -81,9 +82,22 @@ class TokenProvider:
 
     async def _exchange(self) -> str:
         started = self._clock()
-        response = await self._http.send(
-            "GET", assumptions.TOKEN_PATH, headers={assumptions.API_KEY_HEADER: self.assertion()}
-        )
+        try:
+            response = await self._http.send(
+                "GET", assumptions.TOKEN_PATH, headers={assumptions.API_KEY_HEADER: self.assertion()}
+            )
+        except (TransientError, AuthError):
+            raise
+        except AmiliError as exc:
+            # Any refusal of the exchange (403, 404, 422 ...) means no call of this process can work:
+            # that is the process-wide auth problem, unlike a 403 on one record's call (AccessDenied).
+            raise AuthError(
+                f"the token exchange was refused ({exc.status})",
+                status=exc.status,
+                endpoint=assumptions.TOKEN_PATH,
+                request_id=exc.request_id,
+                response_excerpt=exc.response_excerpt,
+            ) from exc
         self.exchanges += 1
         token, ttl = _parse_token_response(response)
         self._token = token

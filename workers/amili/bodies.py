@@ -194,6 +194,12 @@ class UserCreation(Body):
     is_enabled: bool = True
 
 
+class UserAccess(Body):
+    """PATCH assumptions.USER_UPDATE_PATH: the user's whole access list (Eve replaces a list field)."""
+
+    data_access: list[AccessGrant]
+
+
 class CreditorFields(Body):
     """Creditor data shared by creation, activation and an account's initial creditor (reference 3)."""
 

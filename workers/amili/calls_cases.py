@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+
+import httpx
 
 from schemas import jsonio
 from workers.amili import assumptions
 from workers.amili.bodies import CaseRegistration, InvoiceRegistration
-from workers.amili.errors import RejectedError
+from workers.amili.errors import RejectedError, TransientError
 from workers.amili.models import (
     Case,
     CaseRegistrationResult,
@@ -62,6 +65,46 @@ class CaseCalls(AmiliSession):
             data={"domain": "cases", "dotted_path": dotted_path},
         )
         return MediaUploadResult.model_validate(jsonio.loads(response.content) if response.content else {})
+
+    async def stored_document_sha256(self, case_id: str, dotted_path: str = "original_invoice") -> str | None:
+        """SHA-256 of the file a case's document field holds, read from the stored file's signed url
+        (assumptions.STORED_FILE_URL_FIELD); None when the field is empty or there is no file to read."""
+        case = await self.get_case(case_id, projection={"_id": 1, dotted_path: 1})
+        held = (case.model_extra or {}).get(dotted_path)
+        url = held.get(assumptions.STORED_FILE_URL_FIELD) if isinstance(held, Mapping) else None
+        if not isinstance(url, str) or not self._is_amili_storage(url):
+            return None
+        content = await self._download(url, assumptions.MEDIA_MAX_BYTES)
+        return None if content is None else hashlib.sha256(content).hexdigest()
+
+    def _is_amili_storage(self, url: str) -> bool:
+        """A stored file's url is https (Amili's storage), or on the configured API origin (the sandbox)."""
+        target, base = httpx.URL(url), httpx.URL(self.settings.base_url)
+        return target.scheme == "https" or (target.scheme, target.host, target.port) == (
+            base.scheme,
+            base.host,
+            base.port,
+        )
+
+    async def _download(self, url: str, limit: int) -> bytes | None:
+        """GET a signed url (no API key: the signature is the credential); None when it is refused or
+        expired (4xx) or larger than `limit`; a 5xx or a transport failure is transient."""
+        try:
+            async with self._client.stream("GET", url, headers={"Accept": "*/*"}) as response:
+                if response.status_code >= 500:
+                    raise TransientError(f"stored file answered {response.status_code}", status=response.status_code)
+                if response.status_code != 200:
+                    return None
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        return None
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TransportError as exc:
+            raise TransientError(f"reading the stored file failed: {type(exc).__name__}") from exc
 
     async def get_case(self, case_id: str, projection: Mapping[str, int] | None = None) -> Case:
         """GET /cases/{id}: the live state (never serve status from a stale copy)."""

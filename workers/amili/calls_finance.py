@@ -1,4 +1,4 @@
-"""Finance exports (use cases 11-12) and user management (use case 14)."""
+"""Finance exports (use cases 11-12) and user management (use case 14, with our assumed user update)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from workers.amili import assumptions
-from workers.amili.bodies import UserCreation
+from workers.amili.bodies import AccessGrant, UserAccess, UserCreation
 from workers.amili.models import AccessGroup, Payout, PayoutSpecification, User
 from workers.amili.session import AmiliSession
 
@@ -60,3 +60,15 @@ class FinanceAndUserCalls(AmiliSession):
 
     async def get_user(self, user_id: str) -> User:
         return await self._get_document(User, "/users/{id}", user_id)
+
+    async def update_user_access(self, user: User, access_groups: list[str]) -> None:
+        """Give an existing user exactly these access groups: PATCH with If-Match and the whole
+        `data_access` list (assumptions.USER_UPDATE_PATH: Amili documents no user update)."""
+        body = UserAccess(data_access=[AccessGrant(access_group=group) for group in access_groups])
+        await self._send_json(
+            "PATCH",
+            assumptions.USER_UPDATE_PATH,
+            body,
+            path_params={"id": user.id},
+            headers={"If-Match": user.etag or ""},
+        )

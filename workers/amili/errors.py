@@ -4,9 +4,12 @@
     ├── TransientError          retry with backoff: timeouts, connection errors, 5xx
     │   └── RateLimited         429 (or 503) with the Retry-After it carried
     ├── RejectedError           400/422: Amili said no; `issues` keeps its field errors
+    │   ├── FieldRefused        422 naming only undocumented fields we may leave out: send again without
     │   └── CaseNotFoundError   no case with the claim's invoice number (yet): the runtime waits, bounded
-    ├── AuthError               401/403 after one token renewal
-    ├── NotFoundError           404
+    ├── AuthError               the process's credential failed: the token exchange, or 401 after a renewal
+    ├── AccessDenied            403: Amili refuses this record (e.g. no access group covers the creditor)
+    ├── EndpointError           404/405 on an endpoint: our request is wrong (path or method), not the event
+    ├── NotFoundError           404 on a document: it does not exist (or is not the caller's)
     └── ConflictError           409/412
 
 `may_have_landed` is true when the request could have reached Amili and been applied although we
@@ -58,11 +61,35 @@ class RateLimited(TransientError):
 
 
 class RejectedError(AmiliError):
-    """Amili refused the request as invalid; retrying the same request cannot succeed."""
+    """Amili refused the request as invalid; retrying the same request cannot succeed.
 
-    def __init__(self, message: str, *, issues: dict[str, str] | None = None, **kwargs: object) -> None:
+    `amili_status` / `amili_status_reason` carry Amili's own processing answer when it stored an action
+    it could not apply (status `error`), so the rejected outcome shows it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issues: dict[str, str] | None = None,
+        amili_status: str | None = None,
+        amili_status_reason: str | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.issues: dict[str, str] = dict(issues or {})
+        self.amili_status = amili_status
+        self.amili_status_reason = amili_status_reason
+
+
+class FieldRefused(RejectedError):
+    """Amili refused only fields we send without its docs listing them (`assumptions.UNDOCUMENTED_FIELDS`,
+    way out `retry_without`). The client has learned it and leaves them out from now on: the caller
+    sends the write once more and finds the action by its other key (`fields` names what was refused)."""
+
+    def __init__(self, message: str, *, fields: tuple[str, ...], **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.fields = fields
 
 
 class CaseNotFoundError(RejectedError):
@@ -75,7 +102,22 @@ class CaseNotFoundError(RejectedError):
 
 
 class AuthError(AmiliError):
-    """Credentials were refused even after renewing the access token (401), or access was denied (403)."""
+    """The process's credential does not work: the token exchange failed, or a fresh token got a 401.
+
+    Every request of the process fails alike, so the runtime retries and lets it open the circuit breaker.
+    """
+
+
+class AccessDenied(AmiliError):
+    """403 on a call: Amili refuses this record (the credential's access groups do not cover its creditor,
+    or a partner-only call made with an account credential). Other records go through, so it is not an
+    outage: the runtime dead-letters the record at once (redrivable once the access is granted)."""
+
+
+class EndpointError(AmiliError):
+    """404 on an endpoint or 405: the path or method we used does not exist at Amili. Our request is
+    wrong, not the event: the record is dead-lettered (redrivable once the client is fixed), never
+    answered with a final `rejected`."""
 
 
 class NotFoundError(AmiliError):

@@ -7,9 +7,21 @@ Every failure leaves this module as an `AmiliError` subclass (see `errors.py` fo
     408                                                   -> TransientError
     429                                                   -> RateLimited(retry_after)
     400 / 422 (and any other 4xx not below)              -> RejectedError(issues)
-    401 / 403                                             -> AuthError
-    404                                                   -> NotFoundError
+    401 (after one token renewal)                         -> AuthError (the process's credential)
+    403                                                   -> AccessDenied (this record: an access group, a
+                                                             partner-only call); the token exchange's own
+                                                             refusals become AuthError in auth.py
+    404 on a document path ("/cases/{id}") of a documented endpoint, answered in Eve's error shape
+                                                          -> NotFoundError (this document does not exist)
+    404 anywhere else: a collection path ("/creditor--payments"), an endpoint we only assume
+        (assumptions.ASSUMED_ENDPOINTS: Amili's answer cannot tell a missing document from a missing
+        endpoint there), or an answer not in Eve's shape (a router, not Eve)
+                                                          -> EndpointError (our request is wrong)
+    405                                                   -> EndpointError
     409 / 412                                             -> ConflictError
+
+What the runtime makes of them: see workers/runtime/retry.py (transient: retried; rejected: a `rejected`
+outcome; AccessDenied and EndpointError: dead-lettered at once, redrivable, never feeding the breaker).
 
 `may_have_landed` is set on non-GET requests when the request left this process and no answer
 says it was refused: read/write timeouts, dropped connections, protocol errors and 5xx. A connect
@@ -33,9 +45,11 @@ import httpx
 from schemas import jsonio
 from workers.amili import assumptions
 from workers.amili.errors import (
+    AccessDenied,
     AmiliError,
     AuthError,
     ConflictError,
+    EndpointError,
     NotFoundError,
     RateLimited,
     RejectedError,
@@ -50,12 +64,13 @@ OnResponse = Callable[[str, str, int | None, float], None]
 REQUEST_ID_HEADER = "X-Request-ID"
 EXCERPT_CHARS = 500
 
-#: Status -> error class. Anything not listed: 5xx transient, other 4xx rejected.
+#: Status -> error class. Anything not listed: 5xx transient, other 4xx rejected; 404 see `_not_found`.
 STATUS_ERRORS: Mapping[int, type[AmiliError]] = {
     400: RejectedError,
     401: AuthError,
-    403: AuthError,
+    403: AccessDenied,
     404: NotFoundError,
+    405: EndpointError,
     408: TransientError,
     409: ConflictError,
     412: ConflictError,
@@ -105,14 +120,26 @@ def _flatten_issues(issues: Any, prefix: str = "") -> dict[str, str]:
     return {prefix or "_": str(issues)}
 
 
-def _issues_of(response: httpx.Response) -> dict[str, str]:
+def _body_of(response: httpx.Response) -> Any:
     try:
-        body = jsonio.loads(response.content)
+        return jsonio.loads(response.content)
     except ValueError:
-        return {}
+        return None
+
+
+def _issues_of(response: httpx.Response) -> dict[str, str]:
+    body = _body_of(response)
     if isinstance(body, Mapping) and body.get(assumptions.ISSUES_FIELD):
         return _flatten_issues(body[assumptions.ISSUES_FIELD])
     return {}
+
+
+def _not_found(response: httpx.Response, method: str, endpoint: str) -> type[AmiliError]:
+    """A 404 says "this document does not exist" only where a document is addressed and Eve answered."""
+    addresses_document = "{" in endpoint and (method, endpoint) not in assumptions.ASSUMED_ENDPOINTS
+    body = _body_of(response)
+    eve_answered = isinstance(body, Mapping) and body.get(assumptions.ERROR_STATUS_FIELD) == "ERR"
+    return NotFoundError if addresses_document and eve_answered else EndpointError
 
 
 def error_for_status(response: httpx.Response, *, method: str, endpoint: str, request_id: str) -> AmiliError | None:
@@ -122,6 +149,8 @@ def error_for_status(response: httpx.Response, *, method: str, endpoint: str, re
         return None
     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
     cls = STATUS_ERRORS.get(status)
+    if cls is NotFoundError:
+        cls = _not_found(response, method, endpoint)
     if cls is None:
         if status == 503 and retry_after is not None:
             cls = RateLimited

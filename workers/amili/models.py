@@ -205,9 +205,16 @@ class AccessGroup(Document):
 
 class User(Document):
     account: str | None = None
+    name: str | None = None
     email_oauth: str | None = None
     oauth_type: str | None = None
     is_enabled: bool | None = None
+    #: [{"access_group": id}, ...]: the access groups the user is in.
+    data_access: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def access_groups(self) -> set[str]:
+        return {str(grant["access_group"]) for grant in self.data_access if grant.get("access_group")}
 
 
 class Account(Document):

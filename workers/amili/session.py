@@ -1,12 +1,14 @@
 """The client's engine room: one shared httpx.AsyncClient, the two credentials, and generic calls.
 
 `AmiliSession` builds the pooled client (explicit timeouts, limits, User-Agent), a token provider per
-credential (the Partner API one falls back to the account one) and the four generic shapes every
-typed method uses: get one document, create one, find one by a `where`, and iterate a collection.
+credential (the Partner API one falls back to the account one) and the generic shapes every typed
+method uses: get one document, create one (`_create_assumed` where we send undocumented fields), find
+one by a `where`, and iterate a collection.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
@@ -20,13 +22,14 @@ from pydantic import BaseModel
 from schemas import jsonio
 from workers.amili import assumptions
 from workers.amili.auth import AuthorizedHttp, TokenProvider, load_signing_key
-from workers.amili.errors import AuthError
+from workers.amili.errors import AuthError, FieldRefused, RejectedError
 from workers.amili.http import AmiliHttp, OnResponse
 from workers.amili.pagination import Query, build_query, iterate_pages
 from workers.amili.pool import ShardedTransport
 from workers.amili.settings import AmiliSettings, Credential
 from workers.amili.wire import body_bytes
 
+logger = logging.getLogger("workers.amili")
 M = TypeVar("M", bound=BaseModel)
 #: Which API surface (and so which credential) a call belongs to.
 Surface = Literal["creditor", "partner"]
@@ -79,6 +82,8 @@ class AmiliSession:
         self._creditor = self._authorized(creditor, creditor_key, clock) if creditor else None
         # Without a separate partner credential both surfaces share one token rather than hold two.
         self._partner = self._authorized(partner, partner_key, clock) if partner else self._creditor
+        #: (endpoint, field) of undocumented fields Amili refused: left out of every later write.
+        self.refused_fields: set[tuple[str, str]] = set()
 
     def _authorized(self, credential: Credential, key: Any, clock: Callable[[], float]) -> AuthorizedHttp:
         tokens = TokenProvider(
@@ -164,6 +169,43 @@ class AmiliSession:
         self, model: type[M], endpoint: str, body: BaseModel, *, surface: Surface = "creditor", **path: str
     ) -> M:
         return model.model_validate(await self._send_json("POST", endpoint, body, path_params=path, surface=surface))
+
+    def refuses(self, endpoint: str, field: str) -> bool:
+        """Has Amili refused this undocumented field on this endpoint (a 422 naming it)?"""
+        return (endpoint, field) in self.refused_fields
+
+    async def _create_assumed(
+        self, model: type[M], endpoint: str, body: BaseModel, *, surface: Surface = "creditor", **path: str
+    ) -> M:
+        """POST like `_create`, leaving out the undocumented fields Amili has refused on `endpoint`. A 422
+        naming only such fields (never seen before) is learned and raised as FieldRefused: nothing was
+        written, and the caller sends once more (now without them) after looking the action up by its
+        other key (assumptions.UNDOCUMENTED_FIELDS)."""
+        droppable = assumptions.droppable_fields(endpoint)
+        sent = body.model_copy(update={f: None for f in droppable if self.refuses(endpoint, f)})
+        try:
+            return await self._create(model, endpoint, sent, surface=surface, **path)
+        except RejectedError as exc:
+            present = {f for f in droppable if getattr(sent, f, None) is not None}
+            if not exc.issues or not set(exc.issues) <= present:
+                raise
+            fields = tuple(sorted(exc.issues))
+            self.refused_fields.update((endpoint, f) for f in fields)
+            logger.warning(
+                "Amili refuses the undocumented field(s) %s on %s; leaving them out from now on",
+                ", ".join(fields),
+                endpoint,
+                extra={"endpoint": endpoint},
+            )
+            raise FieldRefused(
+                f"{endpoint} refused {', '.join(fields)}",
+                fields=fields,
+                issues=exc.issues,
+                status=exc.status,
+                endpoint=endpoint,
+                request_id=exc.request_id,
+                response_excerpt=exc.response_excerpt,
+            ) from exc
 
     async def _find_one(
         self, model: type[M], endpoint: str, where: Mapping[str, Any], *, surface: Surface = "creditor"

@@ -28,6 +28,7 @@ from workers.demo.summary import render_summary, summarize
 from workers.demo.tracker import Published, Tracker
 from workers.demo.traffic import Traffic
 from workers.runtime.awaiting import WAIT_EVENTS
+from workers.runtime.records import OutgoingRecord, publish_all
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,20 +105,12 @@ def _drive(args: argparse.Namespace, stack: Stack, tracker: Tracker) -> bool:
 
 
 def _publish(stack: Stack, planned: list[Planned]) -> list[Published]:
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(**stack.kafka.producer_kwargs(linger_ms=10))
-    futures = [
-        (p, producer.send(p.record.topic, key=p.record.key or None, value=p.record.value, headers=p.record.headers))
-        for p in planned
+    records = [OutgoingRecord(p.record.topic, p.record.key or None, p.record.value, p.record.headers) for p in planned]
+    delivered = publish_all(stack.kafka, records)
+    return [
+        Published(p.record.use_case, p.record.event_id, d.topic, d.partition, d.offset, p.kind)
+        for p, d in zip(planned, delivered, strict=True)
     ]
-    producer.flush(timeout=60)
-    out = []
-    for p, future in futures:
-        meta = future.get(timeout=30)
-        out.append(Published(p.record.use_case, p.record.event_id, meta.topic, meta.partition, meta.offset, p.kind))
-    producer.close()
-    return out
 
 
 def _await_terminal(tracker: Tracker, published: list[Published], timeout: float) -> bool:

@@ -26,6 +26,8 @@ class Report:
     facts: dict[str, tuple[int, int]] = field(default_factory=dict)  # poller -> (records, distinct ids)
     dead_letter_classes: Counter[str] = field(default_factory=Counter)
     case_waits: dict[str, float] = field(default_factory=dict)  # started, found, gave_up
+    #: Amili's reasons for actions it applied with a warning (succeeded, with `amili_status`)
+    amili_warnings: Counter[str] = field(default_factory=Counter)
 
     @property
     def all_terminal(self) -> bool:
@@ -60,6 +62,11 @@ def summarize(published: list[Published], tally: Tally, ledger: dict[str, Any]) 
     report.repeated_outcomes = tally.outcome_records - len(tally.outcomes)
     report.facts = {name: (tally.facts.get(name, 0), len(tally.fact_ids.get(name, ()))) for name in POLLERS}
     report.dead_letter_classes = Counter(str(dl["error_class"]) for dl in tally.dead_letters.values())
+    report.amili_warnings = Counter(
+        str(answer.get("reason"))
+        for data in tally.outcomes.values()
+        if isinstance(answer := data.get("amili_status"), dict) and answer.get("status") == "warning"
+    )
     return report
 
 
@@ -97,6 +104,9 @@ def render_summary(report: Report, stack: Stack) -> str:
             f"follow-ups that found no case yet and waited for it: {waits.get('started', 0):.0f} "
             f"(found {waits.get('found', 0):.0f}, gave up {waits.get('gave_up', 0):.0f})"
         )
+    if report.amili_warnings:
+        reasons = ", ".join(f"{k} {v}" for k, v in report.amili_warnings.most_common())
+        lines.append(f"succeeded with Amili's warning (amili_status): {reasons}")
     if report.dead_letter_classes:
         classes = ", ".join(f"{k} {v}" for k, v in report.dead_letter_classes.most_common())
         lines.append(f"dead letters by error class: {classes}")

@@ -4,7 +4,6 @@ have reached a terminal state. Runs a consumer thread of its own, outside any fl
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ import orjson
 from schemas.catalog import OUTCOMES_TOPIC, POLLERS, STREAMS
 from schemas.deadletter import read_dead_letter
 from workers.runtime.kafka_settings import KafkaSettings
+from workers.runtime.records import ReadRecord, follow
 
 
 @dataclass(frozen=True)
@@ -63,34 +63,30 @@ class Tracker:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        from kafka import KafkaConsumer
-
-        consumer = KafkaConsumer(
-            **self.settings.consumer_kwargs(
-                f"amili-fleet-demo-tracker-{uuid.uuid4().hex[:8]}",
-                session_timeout_ms=6000,
-                heartbeat_interval_ms=1000,
-                fetch_max_wait_ms=50,
-            )
+        follow(
+            self.settings,
+            self.topics,
+            self._take_all,
+            self._stop,
+            group_prefix="amili-fleet-demo-tracker",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            fetch_max_wait_ms=50,
         )
-        consumer.subscribe(self.topics)
-        try:
-            while not self._stop.is_set():
-                for records in consumer.poll(timeout_ms=200, max_records=2000).values():
-                    with self._lock:
-                        for record in records:
-                            self._take(record)
-        finally:
-            consumer.close(autocommit=False)
 
-    def _take(self, record: Any) -> None:
+    def _take_all(self, records: list[ReadRecord]) -> None:
+        with self._lock:
+            for record in records:
+                self._take(record)
+
+    def _take(self, record: ReadRecord) -> None:
         if record.topic == OUTCOMES_TOPIC:
-            event = orjson.loads(record.value)
+            event = orjson.loads(record.value or b"null")
             self.tally.outcome_records += 1
             self.tally.outcomes[event["id"]] = event["data"]
             self.tally.by_cause[event["causationid"]].add(event["data"]["status"])
         elif record.topic in self._fact_topic:
-            event = orjson.loads(record.value)
+            event = orjson.loads(record.value or b"null")
             poller = self._fact_topic[record.topic]
             self.tally.facts[poller] += 1
             self.tally.fact_ids[poller].add(event["id"])

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.identity import event_identity
+
 
 @dataclass(frozen=True)
 class Context:
@@ -23,6 +25,8 @@ class Context:
         attempt: 1 for the first attempt of this record in this process.
         amili: the creditor-API client (None for a use case that needs none).
         partner_amili: the partner-API client (partner use cases only).
+        documents: the claim-check fetcher (`workers.runtime.claim_check.DocumentFetcher`), built once
+            from its settings by the runtime; None where no document is fetched.
     """
 
     use_case: str
@@ -31,12 +35,23 @@ class Context:
     attempt: int
     amili: Any = None
     partner_amili: Any = None
+    documents: Any = None
+
+    @property
+    def event_identity(self) -> str:
+        """The event's `(source, id)` as one stable digest (`schemas.identity`): the natural key every
+        Amili write derived from this event is registered and looked up under."""
+        return event_identity(self.envelope.source, self.envelope.id)
 
 
 @dataclass(frozen=True)
 class Succeeded:
-    """A use case's success: the Amili ids it touched, the case (for the deep link) and free detail."""
+    """A use case's success: the Amili ids it touched, the case (for the deep link), free detail, and
+    Amili's own processing status of the action with its reason (carried into the outcome's
+    `amili_status`, so a `warning` reaches the producer)."""
 
     amili_ids: Mapping[str, str] = field(default_factory=dict)
     case_id: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
+    amili_status: str | None = None
+    amili_status_reason: str | None = None

@@ -68,6 +68,7 @@ class Engine:
         worker: WorkerSettings,
         kafka: KafkaSettings,
         amili: Any = None,
+        documents: Any = None,
         metrics: Metrics | None = None,
         pollers: Sequence[Poller] = (),
     ) -> None:
@@ -81,6 +82,7 @@ class Engine:
         self.worker = worker
         self.kafka = kafka
         self.amili = amili
+        self.documents = documents  # the claim-check DocumentFetcher handed to use cases as ctx.documents
         self.metrics = metrics or Metrics()
         self.consumers: dict[str, ConsumerThread] = {}
         self.runtimes: dict[str, UseCaseRuntime] = {}
@@ -122,6 +124,7 @@ class Engine:
             recent=RecentOutcomes(w.dedup_cache_size),
             max_record_bytes=w.max_record_bytes,
             amili=self.amili,
+            documents=self.documents,
         )
         self._scheduler = KeyedScheduler(self._run_record)
         health = HealthServer(self.metrics.registry, self.alive, self.ready)

@@ -3,10 +3,12 @@
     poison (oversized, unparseable, schema-invalid, bad key) -> dead letter at once
     a type its stream does not carry (unknown, or another stream's) -> dead letter at once
     recently finished event id -> the same deterministic outcome again, no Amili call
-    handler succeeds -> `succeeded`;  Amili says no -> `rejected`
+    handler succeeds -> `succeeded`;  Amili says no -> `rejected` (both carry Amili's action status)
     Amili has no case yet -> look again with backoff for the use case's bounded wait -> else `rejected`
+    Amili refuses this record's access (403) or our endpoint (404/405) -> dead letter at once
     transient failure -> wait (other keys flow) and retry while the budget lasts -> else dead letter
     anything else (a bug) -> dead letter at once
+    a dead-lettered outcome says whether a write may have landed (a timeout or dropped connection)
 
 A record is dispatched to its use case by its CloudEvents type once its envelope is read, so each use
 case of a stream keeps its own budget, reconcile policy, in-flight cap and metric labels. A record no
@@ -28,7 +30,9 @@ from schemas.codec import InboundEvent, decode_data, encode_event, event_headers
 from schemas.deadletter import dead_letter_headers
 from schemas.envelope import CloudEvent
 from schemas.errors import ContractError, FieldIssue
-from schemas.outcomes import OutcomeStatus, build_outcome, outcome_for_undecodable
+from schemas.identity import event_identity
+from schemas.outcomes import AmiliStatus, OutcomeStatus, build_outcome, outcome_for_undecodable
+from workers.amili import assumptions
 from workers.amili.errors import RejectedError
 from workers.runtime.awaiting import CaseWait, awaits_case
 from workers.runtime.breaker import CircuitBreaker
@@ -81,6 +85,7 @@ class RecordHandler:
         recent: RecentOutcomes,
         max_record_bytes: int,
         amili: Any = None,
+        documents: Any = None,
     ) -> None:
         self.publisher = publisher
         self.metrics = metrics
@@ -89,6 +94,7 @@ class RecordHandler:
         self.recent = recent
         self.max_record_bytes = max_record_bytes
         self.amili = amili
+        self.documents = documents
 
     async def handle(self, stream: StreamRuntime, record: Inbound) -> None:
         """Process and publish; a cancellation (revocation past its budget) leaves the record unfinished."""
@@ -140,7 +146,7 @@ class RecordHandler:
     async def _process(self, stream: StreamRuntime, rt: UseCaseRuntime, record: Inbound, event: InboundEvent) -> str:
         uc = rt.use_case
         extra = _log_extra(uc.name, event.envelope)
-        cached = self.recent.get(uc.name, event.envelope.id)
+        cached = self.recent.get(uc.name, _identity(event.envelope))
         if cached is not None:
             await self.publisher.publish(uc.publishes, record.key, cached[0], cached[1])
             log.info("duplicate event: the earlier outcome is published again", extra=extra)
@@ -170,7 +176,9 @@ class RecordHandler:
             began = time.monotonic()
             budget.waited_seconds += began - waited
             attempt = budget.attempt_started(probe=turn.probe)
-            ctx = Context(uc.name, envelope, reconcile or budget.may_have_landed, attempt, self.amili, self.amili)
+            ctx = Context(
+                uc.name, envelope, reconcile or budget.may_have_landed, attempt, self.amili, self.amili, self.documents
+            )
             try:
                 # The use case's own cap first: waiting for it must not hold a worker-wide slot.
                 async with rt.limit.slot(), self.limit.slot():
@@ -201,9 +209,17 @@ class RecordHandler:
                 if kind is ErrorKind.REJECTED:
                     wait.found()
                     self.breaker.record(True, probe=turn.probe)
-                    await self._outcome(uc, record, envelope, "rejected", errors=_issues(exc))
+                    await self._outcome(
+                        uc, record, envelope, "rejected", errors=_issues(exc), amili_status=_amili_status(exc)
+                    )
                     log.info("rejected by Amili: %s", error_class(exc), extra=extra)
                     return "rejected"
+                if kind is ErrorKind.DEAD_LETTER:
+                    # Amili answered (this record's access, or our endpoint): no outage, no retry.
+                    self.breaker.record(True, probe=turn.probe)
+                    log.warning("refused by Amili for this record: %s; dead-lettering", error_class(exc), extra=extra)
+                    await self._dead_letter(stream, rt, record, exc, budget, envelope)
+                    return "dead_lettered"
                 if kind is ErrorKind.FATAL:
                     wait.found()
                     if turn.probe:
@@ -223,9 +239,15 @@ class RecordHandler:
                 self.breaker.record(True, probe=turn.probe)
                 case_url = self.amili.deep_link(result.case_id) if result.case_id and self.amili else None
                 value, headers = await self._outcome(
-                    uc, record, envelope, "succeeded", result=result, case_url=case_url
+                    uc,
+                    record,
+                    envelope,
+                    "succeeded",
+                    result=result,
+                    case_url=case_url,
+                    amili_status=_amili_status(result),
                 )
-                self.recent.put(uc.name, envelope.id, value, headers)
+                self.recent.put(uc.name, _identity(envelope), value, headers)
                 return "succeeded"
             finally:
                 self.metrics.in_flight.set(self.limit.in_flight)
@@ -243,6 +265,7 @@ class RecordHandler:
         case_url: str | None = None,
         errors: list[FieldIssue] | None = None,
         detail: dict[str, Any] | None = None,
+        amili_status: AmiliStatus | None = None,
     ) -> tuple[bytes, list[tuple[str, bytes]]]:
         outcome = build_outcome(
             envelope,
@@ -252,11 +275,12 @@ class RecordHandler:
             case_url=case_url,
             errors=errors,
             detail={**(result.detail if result else {}), **(detail or {})},
+            amili_status=amili_status,
         )
         value, headers = encode_event(outcome), event_headers(outcome)
         await self.publisher.publish(uc.publishes, record.key, value, headers, on_failure=self._publish_failed)
         if status == "rejected":
-            self.recent.put(uc.name, envelope.id, value, headers)
+            self.recent.put(uc.name, _identity(envelope), value, headers)
         return value, headers
 
     async def _poison(
@@ -321,7 +345,13 @@ class RecordHandler:
         ]
         if outcome is None and envelope is not None:
             detail = {"error_class": error_class(exc), "attempts": budget.attempts}
-            outcome = build_outcome(envelope, use_case=name, status="dead_lettered", detail=detail)
+            outcome = build_outcome(
+                envelope,
+                use_case=name,
+                status="dead_lettered",
+                detail=detail,
+                may_have_landed=budget.may_have_landed,
+            )
         if outcome is not None:
             value, out_headers = encode_event(outcome), event_headers(outcome)
             sends.append(
@@ -346,6 +376,23 @@ def _issues(exc: BaseException) -> list[FieldIssue]:
     if issues:
         return [FieldIssue(field=str(f), rule=rule, message=redact(str(m))) for f, m in issues.items()]
     return [FieldIssue(field="request", rule=rule, message=redact(str(exc)) or rule)]
+
+
+def _amili_status(source: object) -> AmiliStatus | None:
+    """Amili's processing status carried by a use case's result or a rejection, for the outcome."""
+    status = getattr(source, "amili_status", None)
+    if not isinstance(status, str):
+        return None
+    if status not in assumptions.ACTION_STATUSES:
+        log.warning("Amili answered an action status we do not know; passed on as sent: %s", status[:50])
+    reason = getattr(source, "amili_status_reason", None)
+    # Passed on as sent, within the contract's bounds (an unknown value must not break the outcome).
+    return AmiliStatus(status=status[:100], reason=reason[:500] if isinstance(reason, str) else None)
+
+
+def _identity(envelope: CloudEvent) -> str:
+    """The event's identity for the recent-outcome cache: `(source, id)`, never the id alone."""
+    return event_identity(envelope.source, envelope.id)
 
 
 def _redrive_count(record: Inbound) -> int:

@@ -1,9 +1,12 @@
 """Error classes and the retry policy of one use case (tenacity: exponential backoff with jitter).
 
     transient   TransientError (timeouts, connection errors, 5xx), RateLimited (429, Retry-After
-                honoured), AuthError (credentials refused: Amili-wide, so it feeds the breaker)
+                honoured), AuthError (the process's credential refused: Amili-wide, so it feeds the breaker)
                 -> retry while the budget lasts, then dead letter
     rejected    RejectedError, NotFoundError, ConflictError: Amili answered no -> `rejected` outcome
+    dead_letter AccessDenied (403: this record's creditor is outside our access), EndpointError (404/405
+                on an endpoint: our request is wrong) -> dead letter at once, redrivable once fixed;
+                Amili answered, so the breaker counts it as healthy and other records flow on
     fatal       anything else (a bug, an unexpected response shape) -> dead letter at once
 
 The budget is attempts and seconds per record; time spent waiting for the circuit breaker and
@@ -20,8 +23,10 @@ from dataclasses import dataclass, field
 from tenacity import RetryCallState, wait_exponential_jitter
 
 from workers.amili.errors import (
+    AccessDenied,
     AuthError,
     ConflictError,
+    EndpointError,
     NotFoundError,
     RateLimited,
     RejectedError,
@@ -32,6 +37,7 @@ from workers.amili.errors import (
 class ErrorKind(enum.Enum):
     TRANSIENT = "transient"
     REJECTED = "rejected"
+    DEAD_LETTER = "dead_letter"
     FATAL = "fatal"
 
 
@@ -40,6 +46,8 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.TRANSIENT
     if isinstance(exc, RejectedError | NotFoundError | ConflictError):
         return ErrorKind.REJECTED
+    if isinstance(exc, AccessDenied | EndpointError):
+        return ErrorKind.DEAD_LETTER
     return ErrorKind.FATAL
 
 

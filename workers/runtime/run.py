@@ -5,9 +5,9 @@ multi-type stream such as `claims`) or a poller (`@poller`, workers.runtime.poll
 share a process, its Amili client, its producer and its health port. `--all` runs every stream and
 every poller; `--list` shows what each stream consumes and carries.
 
-Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, see docs/runtime.md), are loaded
-once here and passed down. A bad setting or an unknown stream stops the start with exit code 2 and
-a message naming the field.
+Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, `DOCUMENT_FETCH_*`, see
+docs/runtime.md), are loaded once here and passed down. A bad setting or an unknown stream stops the
+start with exit code 2 and a message naming the field.
 """
 
 from __future__ import annotations
@@ -99,8 +99,10 @@ async def serve(
         return await Engine(streams, worker=worker, kafka=kafka, metrics=metrics).run(stop)
     from workers.amili.client import AmiliClient
     from workers.amili.settings import AmiliSettings
+    from workers.runtime.claim_check import DocumentFetcher, DocumentFetchSettings
 
     amili_settings = AmiliSettings()
+    fetch_settings = DocumentFetchSettings()
     if worker.max_in_flight > amili_settings.max_connections:
         # Records beyond the pool wait for a connection and fail with a pool timeout: a misconfiguration.
         log.warning(
@@ -108,8 +110,13 @@ async def serve(
             worker.max_in_flight,
             amili_settings.max_connections,
         )
-    async with AmiliClient.from_settings(amili_settings, on_response=metrics.observe_amili) as amili:
-        engine = Engine(streams, worker=worker, kafka=kafka, amili=amili, metrics=metrics, pollers=pollers)
+    async with (
+        AmiliClient.from_settings(amili_settings, on_response=metrics.observe_amili) as amili,
+        DocumentFetcher(fetch_settings) as documents,
+    ):
+        engine = Engine(
+            streams, worker=worker, kafka=kafka, amili=amili, documents=documents, metrics=metrics, pollers=pollers
+        )
         return await engine.run(stop)
 
 

@@ -7,18 +7,18 @@ from schemas.catalog import USE_CASES
 from workers.amili import bodies
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
-from workers.use_cases.mapping import act_on_case, action_reference, amili_ids, reject_error_status
+from workers.use_cases.mapping import act_on_case, action_reference, action_status, amili_ids
 
 
 @use_case("credit_case", consumes=USE_CASES["credit_case"].topic, event=CreditIssued, reconcile="always")
 async def credit_case(event: CreditIssued, ctx: Context) -> Succeeded:
-    """Registered once per `creditor_reference` (the producer's reference or the event id)."""
-    reference = action_reference(event.credit_reference, ctx.envelope.id)
+    """Registered once per `creditor_reference` (the producer's reference or the event identity)."""
+    reference = action_reference(event.credit_reference, ctx)
     case_id, crediting, reconciled = await act_on_case(
         ctx,
         event,
         reference,
-        ctx.amili.find_crediting_by_reference,
+        lambda creditor, ref, _case: ctx.amili.find_crediting_by_reference(creditor, ref),
         lambda case_id: ctx.amili.register_crediting(
             bodies.CreditingRegistration(
                 creditor=event.creditor.id,
@@ -30,14 +30,11 @@ async def credit_case(event: CreditIssued, ctx: Context) -> Succeeded:
             )
         ),
     )
-    reject_error_status("crediting", crediting.status, crediting.status_reason_locale, "data.amount")
+    status, reason = action_status("crediting", crediting, "data.amount")
     return Succeeded(
         amili_ids=amili_ids(crediting=crediting.id, case=case_id),
         case_id=case_id,
-        detail={
-            "scope": event.scope,
-            "status": crediting.status,
-            "settled_amount": crediting.settled_amount,
-            "reconciled": reconciled,
-        },
+        detail={"scope": event.scope, "settled_amount": crediting.settled_amount, "reconciled": reconciled},
+        amili_status=status,
+        amili_status_reason=reason,
     )

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 from schemas.actions import CaseEvent
 from schemas.common import Address, CaseRef, Customer
 from schemas.partner import CreditorSetup
-from workers.amili import bodies
-from workers.amili.errors import CaseNotFoundError, RejectedError
+from workers.amili import assumptions, bodies
+from workers.amili.errors import CaseNotFoundError, FieldRefused, RejectedError
+from workers.amili.models import CreditorAction
 
 T = TypeVar("T")
 
@@ -63,19 +64,30 @@ async def resolve_case_id(amili: Any, creditor: str, case: CaseRef) -> str:
     return str(found.id)
 
 
-def action_reference(explicit: str | None, event_id: str) -> str:
+def action_reference(explicit: str | None, ctx: Any) -> str:
     """The natural key an action is registered (and later looked up) under: the producer's own
-    reference when it sent one, otherwise the event id, which is stable across re-deliveries."""
-    return explicit or event_id
+    reference when it sent one (its business key: two events with one reference are one payment),
+    otherwise the event's identity, a digest of `(source, id)` that is stable across re-deliveries and
+    never shared by two producers' events (`schemas.identity`)."""
+    return explicit or str(ctx.event_identity)
 
 
-def reject_error_status(action: str, status: str | None, reason: str | None, field: str) -> None:
-    """Amili stores an action it could not apply with status `error`: for the upstream system that is a no."""
-    if status == "error":
+def action_status(action: str, document: CreditorAction, field: str) -> tuple[str | None, str | None]:
+    """Amili's processing status of a stored action and its reason, judged by the one rule
+    (`assumptions.ACTION_REJECTED_STATUSES`): `error` is a rejection naming `field`; `completed`,
+    `warning` and unknown values succeed and travel in the outcome's `amili_status`."""
+    status = (
+        document.status or getattr(document, "payment_status", None) or getattr(document, "cancellation_status", None)
+    )
+    reason = document.status_reason_locale
+    if status in assumptions.ACTION_REJECTED_STATUSES:
         raise RejectedError(
             f"Amili could not apply the {action} ({reason or 'no reason given'})",
-            issues={field: reason or "error"},
+            issues={field: reason or str(status)},
+            amili_status=status,
+            amili_status_reason=reason,
         )
+    return status, reason
 
 
 def amili_ids(**ids: str | None) -> dict[str, str]:
@@ -118,16 +130,25 @@ async def act_on_case(
     ctx: Any,
     event: CaseEvent,
     reference: str,
-    find: Callable[[str, str], Awaitable[T | None]],
+    find: Callable[[str, str, str], Awaitable[T | None]],
     write: Callable[[str], Awaitable[T]],
 ) -> tuple[str, T, bool]:
     """What every creditor action shares: find the claim's case, then write once per natural key.
 
-    `find(creditor, reference)` looks the action up; `write(case_id)` registers it. Returns the case id,
-    Amili's document and whether it was already there.
+    `find(creditor, reference, case_id)` looks the action up; `write(case_id)` registers it. Returns the
+    case id, Amili's document and whether it was already there. When Amili refuses an undocumented field
+    we send (FieldRefused: nothing was written), the client leaves it out from then on, and the action
+    is looked up by its other key and written once more.
     """
     case_id = await resolve_case_id(ctx.amili, event.creditor.id, event.case)
-    document, reconciled = await write_once(
-        ctx.reconcile, lambda: find(event.creditor.id, reference), lambda: write(case_id)
-    )
+
+    async def once() -> tuple[T, bool]:
+        return await write_once(
+            ctx.reconcile, lambda: find(event.creditor.id, reference, case_id), lambda: write(case_id)
+        )
+
+    try:
+        document, reconciled = await once()
+    except FieldRefused:
+        document, reconciled = await once()
     return case_id, document, reconciled

@@ -5,9 +5,9 @@ from __future__ import annotations
 from schemas.catalog import USE_CASES
 from schemas.partner import CreditorRequested
 from workers.amili import bodies
-from workers.amili.models import Creditor
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
+from workers.use_cases.creditors import same_creditor
 from workers.use_cases.mapping import creditor_fields, write_once
 
 
@@ -15,20 +15,15 @@ from workers.use_cases.mapping import creditor_fields, write_once
     "provision_creditor", consumes=USE_CASES["provision_creditor"].topic, event=CreditorRequested, reconcile="always"
 )
 async def provision_creditor(event: CreditorRequested, ctx: Context) -> Succeeded:
-    """One creditor per organisation number. A found creditor that is still inactive although `direct`
-    was asked (created by hand, or an earlier request without activation data) is activated with its ETag.
-    Amili answers a create with metadata only, so the state of a new creditor is what we sent."""
+    """One creditor per account, organisation number and name (workers/use_cases/creditors.py). A found
+    creditor that is still inactive although `direct` was asked (created by hand, or an earlier request
+    without activation data) is activated with its ETag; it matched exactly, so activation only adds
+    what it lacks. Amili answers a create with metadata only, so the state of a new one is what we sent."""
     direct = event.activation == "direct"
     fields = creditor_fields(event.creditor, activate=direct)
-    org_no = event.creditor.organization_no
-
-    async def find() -> Creditor | None:
-        # A non-Swedish organisation number has no documented look-up; such creditors are created once per event.
-        return None if org_no is None else await ctx.amili.find_creditor_by_org_no(org_no)
-
     creditor, reconciled = await write_once(
         ctx.reconcile,
-        find,
+        lambda: same_creditor(ctx.amili, event.account, fields, "data.creditor"),
         lambda: ctx.amili.create_creditor(
             bodies.CreditorCreation(**fields.model_dump(exclude_none=True), account=event.account)
         ),

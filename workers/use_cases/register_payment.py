@@ -7,18 +7,19 @@ from schemas.catalog import USE_CASES
 from workers.amili import bodies
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
-from workers.use_cases.mapping import act_on_case, action_reference, amili_ids, reject_error_status
+from workers.use_cases.mapping import act_on_case, action_reference, action_status, amili_ids
 
 
 @use_case("register_payment", consumes=USE_CASES["register_payment"].topic, event=PaymentReceived, reconcile="always")
 async def register_payment(event: PaymentReceived, ctx: Context) -> Succeeded:
-    """Registered once per `creditor_payment_reference` (the producer's reference or the event id)."""
-    reference = action_reference(event.payment_reference, ctx.envelope.id)
+    """Registered once per `creditor_payment_reference` (the producer's reference or the event identity);
+    Amili's status (e.g. `warning` on a closed case, nothing settled) travels in the outcome."""
+    reference = action_reference(event.payment_reference, ctx)
     case_id, payment, reconciled = await act_on_case(
         ctx,
         event,
         reference,
-        ctx.amili.find_payment_by_reference,
+        lambda creditor, ref, _case: ctx.amili.find_payment_by_reference(creditor, ref),
         lambda case_id: ctx.amili.register_payment(
             bodies.PaymentRegistration(
                 creditor=event.creditor.id,
@@ -30,9 +31,11 @@ async def register_payment(event: PaymentReceived, ctx: Context) -> Succeeded:
             )
         ),
     )
-    reject_error_status("payment", payment.status, payment.status_reason_locale, "data.amount")
+    status, reason = action_status("payment", payment, "data.amount")
     return Succeeded(
         amili_ids=amili_ids(payment=payment.id, case=case_id),
         case_id=case_id,
-        detail={"status": payment.status, "settled_amount": payment.settled_amount, "reconciled": reconciled},
+        detail={"settled_amount": payment.settled_amount, "reconciled": reconciled},
+        amili_status=status,
+        amili_status_reason=reason,
     )

@@ -1,8 +1,12 @@
 """Use case 3: attach the original invoice to a case (Amili strongly recommends it).
 
-The document travels inline (base64, small files) or as a claim check: an https URL the worker fetches,
-streamed with a size cap so a wrong link cannot exhaust memory. Type and checksum are verified before
-anything is sent to Amili.
+The document travels inline (base64, small files) or as a claim check: an https URL the runtime's
+`DocumentFetcher` (`ctx.documents`, workers/runtime/claim_check.py) fetches under its host, address,
+redirect and size rules. Type and checksum are verified before anything is sent to Amili.
+
+A case that already holds a document in the field is compared by content, not by the field being set:
+the same file is reconciled, a changed one (a corrected PDF) is uploaded and replaces it (or is
+rejected with Amili's reason when Amili refuses to replace it).
 """
 
 from __future__ import annotations
@@ -10,12 +14,9 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import httpx
-
 from schemas.actions import DocumentAttached
 from schemas.catalog import USE_CASES
-from workers.amili import assumptions
-from workers.amili.errors import RejectedError, TransientError
+from workers.amili.errors import ConflictError, RejectedError
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.registry import use_case
 from workers.use_cases.mapping import amili_ids, resolve_case_id
@@ -28,33 +29,6 @@ MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
     "image/bmp": (b"BM",),
 }
-FETCH_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-
-
-async def fetch_document(url: str, limit: int = assumptions.MEDIA_MAX_BYTES) -> bytes:
-    """GET the claim-check URL, refusing more than `limit` bytes; errors say whether retrying can help."""
-    try:
-        async with (
-            httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 500 or response.status_code == 429:
-                raise TransientError(f"document host answered {response.status_code}", status=response.status_code)
-            if response.status_code >= 400:
-                raise RejectedError(
-                    f"document host answered {response.status_code}",
-                    issues={"data.url": f"the document could not be fetched ({response.status_code})"},
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise RejectedError("document too large", issues={"data.url": f"larger than {limit} bytes"})
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.TransportError as exc:
-        raise TransientError(f"fetching the document failed: {type(exc).__name__}") from exc
 
 
 def check_document(event: DocumentAttached, content: bytes) -> None:
@@ -66,23 +40,46 @@ def check_document(event: DocumentAttached, content: bytes) -> None:
         raise RejectedError("document checksum mismatch", issues={"data.sha256": "does not match the document"})
 
 
+async def document_content(event: DocumentAttached, ctx: Context) -> bytes:
+    """The document's bytes: inline, or fetched from its claim-check URL by the runtime's fetcher."""
+    if event.content_base64 is not None:
+        return base64.b64decode(event.content_base64)
+    assert event.url is not None  # the contract guarantees exactly one of the two
+    if ctx.documents is None:
+        raise RuntimeError("upload_document needs the runtime's DocumentFetcher (ctx.documents)")
+    content: bytes = await ctx.documents.fetch(event.url, "data.url")
+    return content
+
+
 @use_case("upload_document", consumes=USE_CASES["upload_document"].topic, event=DocumentAttached, reconcile="always")
 async def upload_document(event: DocumentAttached, ctx: Context) -> Succeeded:
-    """Uploaded once per case and document field: a case that already holds the field is left alone."""
+    """Uploaded once per case, field and content: the file Amili holds is compared with this one."""
     case_id = await resolve_case_id(ctx.amili, event.creditor.id, event.case)
-    if ctx.reconcile:
-        case = await ctx.amili.get_case(case_id, projection={"_id": 1, event.document_type: 1})
-        if (case.model_extra or {}).get(event.document_type):
-            return Succeeded(amili_ids={"case": case_id}, case_id=case_id, detail={"reconciled": True})
-    if event.content_base64 is not None:
-        content = base64.b64decode(event.content_base64)
-    else:
-        assert event.url is not None  # the contract guarantees exactly one of the two
-        content = await fetch_document(event.url)
+    content = await document_content(event, ctx)
     check_document(event, content)
-    await ctx.amili.upload_case_document(
-        case_id, event.file_name, content, event.content_type, dotted_path=event.document_type
-    )
+    digest = hashlib.sha256(content).hexdigest()
+    replaced = False
+    if ctx.reconcile:
+        held = await ctx.amili.stored_document_sha256(case_id, event.document_type)
+        if held == digest:
+            return Succeeded(
+                amili_ids={"case": case_id}, case_id=case_id, detail={"sha256": digest, "reconciled": True}
+            )
+        replaced = held is not None
+    try:
+        await ctx.amili.upload_case_document(
+            case_id, event.file_name, content, event.content_type, dotted_path=event.document_type
+        )
+    except (RejectedError, ConflictError) as exc:
+        if not replaced:
+            raise
+        raise RejectedError(
+            "Amili refused to replace the case's document with a changed one",
+            issues={"data.document_type": f"the case holds another {event.document_type}; Amili refused to replace it"},
+            status=exc.status,
+        ) from exc
     return Succeeded(
-        amili_ids=amili_ids(case=case_id), case_id=case_id, detail={"bytes": len(content), "reconciled": False}
+        amili_ids=amili_ids(case=case_id),
+        case_id=case_id,
+        detail={"bytes": len(content), "sha256": digest, "replaced": replaced, "reconciled": False},
     )

@@ -1,0 +1,1 @@
+"""Tests of the three distributions: their wheels, lock files, import rules, and installs on their own."""
