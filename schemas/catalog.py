@@ -1,4 +1,4 @@
-"""The event catalog: ONE place for use-case names, event types, data models and topics.
+"""The event catalog: ONE place for use-case names, event types, data models, topics and streams.
 
 Type names follow one scheme: `se.amili-fleet.<domain>.<event-name>.v<major>`, where domain is
 `billing` (upstream billing systems), `partner` (platform partners), `amili` (facts read from Amili)
@@ -8,6 +8,7 @@ side by side until producers have moved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -20,6 +21,8 @@ from schemas.outcomes import OUTCOME_TYPES, Outcome
 
 OUTCOMES_TOPIC: Final = "amili.outcomes"
 DLQ_SUFFIX: Final = ".dlq"
+#: The claim stream: every event about one claim, in one topic, keyed `<creditor id>:<invoice number>`.
+CLAIMS_TOPIC: Final = "billing.claims"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,42 @@ POLLERS: Final[dict[str, Poller]] = {
         _poll("track_revenue", "revenue-reported", "amili.revenue-reported", facts.RevenueReported),
     )
 }
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What one consumer group reads: its topic(s) and, per event type carried, the use case it goes to.
+
+    Records with one key reach their use cases in offset order whatever their type, so a claim's
+    registration is handled before the follow-ups published after it on the same stream.
+    """
+
+    name: str
+    topics: tuple[str, ...]
+    types: Mapping[str, str]  # event type -> use case name
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return dead_letter_topic(self.topics[0])
+
+
+#: The use cases whose events are about one claim (keyed `<creditor id>:<invoice number>`): the claim stream.
+CLAIM_LIFECYCLE: Final = (
+    "register_invoice",
+    "register_case",
+    "upload_document",
+    "lookup_case_status",
+    "register_payment",
+    "credit_case",
+    "cancel_case",
+    "grant_respite",
+)
+#: The default streams: one per use case on its own topic (named after it), and the claim stream.
+STREAMS: Final[dict[str, Stream]] = {
+    **{u.name: Stream(u.name, (u.topic,), {u.event_type: u.name}) for u in USE_CASES.values()},
+    "claims": Stream("claims", (CLAIMS_TOPIC,), {USE_CASES[n].event_type: n for n in CLAIM_LIFECYCLE}),
+}
+CLAIM_STREAM: Final = STREAMS["claims"]
 #: event type -> the inbound use case that handles it.
 INBOUND_BY_TYPE: Final[dict[str, InboundUseCase]] = {u.event_type: u for u in USE_CASES.values()}
 #: Every event type this project defines -> its data model.
@@ -84,9 +123,10 @@ EVENT_TYPES: Final[dict[str, type[BaseModel]]] = {
     **{p.event_type: p.model for p in POLLERS.values()},
     **{t: Outcome for t in OUTCOME_TYPES.values()},
 }
-#: Every topic: inbound, facts, outcomes.
+#: Every topic: inbound (per type and the claim stream), facts, outcomes.
 TOPICS: Final[tuple[str, ...]] = (
     *(u.topic for u in USE_CASES.values()),
+    CLAIMS_TOPIC,
     *(p.topic for p in POLLERS.values()),
     OUTCOMES_TOPIC,
 )

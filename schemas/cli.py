@@ -2,7 +2,7 @@
 
 amili-fleet schemas export DIR          write DIR/asyncapi.json and DIR/json-schema/<type>.json
 amili-fleet schemas export DIR --check  write nothing; exit 1 when DIR differs from the models
-amili-fleet schemas list                the catalog: use case, event type, topic
+amili-fleet schemas list                the catalog: use case, topic, event type; then the shared streams
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from schemas import export
-from schemas.catalog import OUTCOMES_TOPIC, POLLERS, USE_CASES
+from schemas.catalog import OUTCOMES_TOPIC, POLLERS, STREAMS, USE_CASES
 from schemas.outcomes import OUTCOME_TYPES
 
 
@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"{p.name:30} {p.topic:32} {p.event_type}")
         for status, event_type in OUTCOME_TYPES.items():
             print(f"{'(outcome ' + status + ')':30} {OUTCOMES_TOPIC:32} {event_type}")
+        for stream in STREAMS.values():
+            if stream.name not in USE_CASES:  # a use case's own stream is its line above
+                for event_type, name in stream.types.items():
+                    print(f"{name:30} {stream.topics[0]:32} {event_type}")
         return 0
     if args.check:
         problems = stale_files(args.directory)

@@ -121,10 +121,19 @@ def parse_envelope(value: bytes | None, headers: Headers) -> tuple[CloudEvent, b
 def decode_event(key: bytes | None, value: bytes | None, headers: Headers) -> InboundEvent:
     """Validate one inbound record end to end: size, envelope, known type, data, key."""
     envelope, binary = parse_envelope(value, headers)
+    return decode_data(key, envelope, binary)
+
+
+def type_field(binary: bool) -> str:
+    """The name a producer gave the event type: the `ce_type` header in binary mode, else `type`."""
+    return "ce_type" if binary else "type"
+
+
+def decode_data(key: bytes | None, envelope: CloudEvent, binary: bool) -> InboundEvent:
+    """The rest of `decode_event` once the envelope is read: known type, data, key."""
     use_case = INBOUND_BY_TYPE.get(envelope.type)
     if use_case is None:
-        field = "ce_type" if binary else "type"
-        raise ContractError.single(field, "unknown_type", "no inbound use case handles this event type")
+        raise ContractError.single(type_field(binary), "unknown_type", "no inbound use case handles this event type")
     if not isinstance(envelope.data, dict):
         raise ContractError.single("data", "required", "the event data must be a JSON object")
     try:

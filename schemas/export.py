@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import models_json_schema
 
 from schemas import deadletter
-from schemas.catalog import OUTCOMES_TOPIC, POLLERS, USE_CASES, dead_letter_topic
+from schemas.catalog import CLAIMS_TOPIC, OUTCOMES_TOPIC, POLLERS, STREAMS, USE_CASES
 from schemas.envelope import CloudEvent
 from schemas.keys import KEY_PATTERN
 from schemas.outcomes import OUTCOME_TYPES, Outcome
@@ -87,7 +87,6 @@ def asyncapi() -> dict[str, Any]:
     components_messages: dict[str, Any] = {}
     key_schema = {"type": "string", "pattern": KEY_PATTERN, "description": "<creditor>:<reference> (aggregate key)"}
     for m in msgs:
-        channel_id = m.topic.replace(".", "_").replace("-", "_")
         example = example_json(m.event_type)
         components_messages[m.name] = {
             "name": m.event_type,
@@ -109,8 +108,10 @@ def asyncapi() -> dict[str, Any]:
                 }
             ],
         }
+    for topic, m in _placements(msgs):
+        channel_id = _channel_id(topic)
         channel = channels.setdefault(
-            channel_id, {"address": m.topic, "description": f"Kafka topic {m.topic}.", "messages": {}}
+            channel_id, {"address": topic, "description": _channel_description(topic), "messages": {}}
         )
         channel["messages"][m.name] = {"$ref": f"#/components/messages/{m.name}"}
         op_id = f"{m.action}_{channel_id}"
@@ -135,6 +136,27 @@ def asyncapi() -> dict[str, Any]:
     }
 
 
+def _placements(msgs: list[Message]) -> list[tuple[str, Message]]:
+    """(topic, message) pairs: inbound messages on every stream that carries them, the rest on their topic."""
+    by_type = {m.event_type: m for m in msgs}
+    inbound = [(topic, by_type[t]) for s in STREAMS.values() for topic in s.topics for t in s.types]
+    return inbound + [(m.topic, m) for m in msgs if m.action == "send"]
+
+
+def _channel_id(topic: str) -> str:
+    return topic.replace(".", "_").replace("-", "_")
+
+
+def _channel_description(topic: str) -> str:
+    if topic == CLAIMS_TOPIC:
+        return (
+            f"Kafka topic {topic}, the claim stream: every event about one claim, keyed <creditor id>:<invoice "
+            "number>, handled in the order published. Structured mode, or binary mode (ce_* headers, the data "
+            "as the value) as a transactional outbox writes it."
+        )
+    return f"Kafka topic {topic}."
+
+
 def _dead_letters(channels: dict[str, Any], operations: dict[str, Any], messages_: dict[str, Any]) -> None:
     headers = {
         name: {"type": "string"} for name in (*deadletter.REQUIRED, deadletter.HTTP_STATUS, deadletter.RESPONSE_EXCERPT)
@@ -146,12 +168,12 @@ def _dead_letters(channels: dict[str, Any], operations: dict[str, Any], messages
         "headers": {"type": "object", "required": list(deadletter.REQUIRED), "properties": headers},
         "payload": {"description": "The original record value, byte for byte."},
     }
-    for topic in [u.topic for u in USE_CASES.values()]:
-        dlq = dead_letter_topic(topic)
-        channel_id = dlq.replace(".", "_").replace("-", "_")
+    for stream in STREAMS.values():
+        dlq = stream.dead_letter_topic
+        channel_id = _channel_id(dlq)
         channels[channel_id] = {
             "address": dlq,
-            "description": f"Dead letters of {topic}.",
+            "description": f"Dead letters of {', '.join(stream.topics)}.",
             "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
         }
         operations[f"send_{channel_id}"] = {

@@ -49,6 +49,7 @@ def test_the_rules_cover_the_failure_modes():
         "AmiliFleetPollerStale": {"amili_fleet_poll_last_success_timestamp_seconds"},
         "AmiliFleetWorkerNotReady": {"kube_pod_status_ready", "amili_fleet_in_flight"},
         "AmiliFleetAmili5xxRatioHigh": {"amili_fleet_amili_request_duration_seconds_count"},
+        "AmiliFleetCaseNeverCame": {"amili_fleet_case_waits_total"},
     }
 
 

@@ -188,3 +188,14 @@ def _entry(name: str, **extra: Any) -> dict[str, Any]:
 def test_bad_values_fail_with_a_message_naming_them(override, message):
     with pytest.raises(HelmRenderError, match=message):
         render(merged(REQUIRED, override))
+
+
+def test_the_claim_stream_runs_as_its_own_deployment_when_listed():
+    entry = {"name": "claims", "topic": "billing.claims", "partitions": 12, "autoscaling": {"enabled": True}}
+    values = merged(REQUIRED, {"useCases": [*default_values()["useCases"], entry]})
+    docs = render(values)
+    claims = by_use_case(docs, "Deployment")["claims"]
+    assert container(claims)["args"] == ["run", "claims"]
+    (scaler,) = (s for s in of_kind(docs, "ScaledObject").values() if s["metadata"]["name"].endswith("claims"))
+    assert 'use_case="claims"' in scaler["spec"]["triggers"][0]["metadata"]["query"]
+    assert scaler["spec"]["maxReplicaCount"] == 12

@@ -12,7 +12,7 @@ import pytest
 from schemas import jsonio
 from schemas.catalog import USE_CASES
 from schemas.deadletter import read_dead_letter
-from schemas.samples import example_json
+from tests.fixtures.claims import invoice, payment
 from tests.fixtures.runtime import TopicWatcher, WorkerProcess, outcome_statuses, produce
 from workers.runtime.broker import LocalBroker
 from workers.runtime.kafka_settings import KafkaSettings
@@ -23,24 +23,6 @@ pytestmark = pytest.mark.integration
 INVOICES = 24
 
 
-def _invoice(creditor: str, account: str, number: str) -> dict[str, Any]:
-    body = example_json("se.amili-fleet.billing.invoice-issued.v1")
-    body["id"] = str(uuid.uuid4())
-    body["subject"] = number
-    body["data"]["creditor"].update(id=creditor, account=account)
-    body["data"]["invoice_number"] = number
-    return dict(body)
-
-
-def _payment(creditor: str, account: str, number: str) -> dict[str, Any]:
-    body = example_json("se.amili-fleet.billing.payment-received.v1")
-    body["id"] = str(uuid.uuid4())
-    body["data"]["creditor"].update(id=creditor, account=account)
-    body["data"]["case"] = {"invoice_number": number}
-    body["data"].pop("payment_reference", None)  # the event id becomes the payment's reference
-    return dict(body)
-
-
 def test_invoices_and_payments_through_sandbox_faults_are_applied_once_in_order(
     bootstrap, make_name, ledger, sandbox, workers, watchers
 ):
@@ -48,8 +30,8 @@ def test_invoices_and_payments_through_sandbox_faults_are_applied_once_in_order(
     creds = sandbox.credentials
     creditor, account = creds.creditor_id, creds.account_id
     numbers = [f"E2E-{uuid.uuid4().hex[:6]}-{i}" for i in range(INVOICES)]
-    invoices = [_invoice(creditor, account, n) for n in numbers]
-    payments = [_payment(creditor, account, n) for n in numbers]
+    invoices = [invoice(creditor, account, n) for n in numbers]
+    payments = [payment(creditor, account, n) for n in numbers]
     invoice_topic = USE_CASES["register_invoice"].topic
     payment_topic = USE_CASES["register_payment"].topic
 
@@ -72,7 +54,8 @@ def test_invoices_and_payments_through_sandbox_faults_are_applied_once_in_order(
         "AMILI_PRIVATE_KEY_FILE": str(creds.account_key_path),
         "AMILI_READ_TIMEOUT": "5",
     }
-    worker = WorkerProcess(bootstrap, invoice_topic, ledger.url, make_name("g") + ".", **env)
+    # The test-only use case is registered but not run: its topic must be one no stream reads.
+    worker = WorkerProcess(bootstrap, make_name("unused"), ledger.url, make_name("g") + ".", **env)
     worker.use_cases = ("register_invoice", "register_payment")
     workers.append(worker.start())
     outcomes = TopicWatcher(bootstrap, "amili.outcomes")
@@ -128,8 +111,8 @@ def _thousands_through_faults(bootstrap, make_name, ledger, sandbox, workers, wa
     creditor, account = creds.creditor_id, creds.account_id
     count = 900
     numbers = [f"K-{uuid.uuid4().hex[:6]}-{i}" for i in range(count)]
-    invoices = [_invoice(creditor, account, n) for n in numbers]
-    payments = [_payment(creditor, account, n) for n in numbers]
+    invoices = [invoice(creditor, account, n) for n in numbers]
+    payments = [payment(creditor, account, n) for n in numbers]
     invoice_topic = make_topic_named(bootstrap, USE_CASES["register_invoice"].topic)
     payment_topic = make_topic_named(bootstrap, USE_CASES["register_payment"].topic)
 
@@ -141,7 +124,7 @@ def _thousands_through_faults(bootstrap, make_name, ledger, sandbox, workers, wa
     poison: list[tuple[bytes, bytes, list[tuple[str, bytes]]]] = [
         (f"{creditor}:P-1".encode(), b"not json at all", []),
         (f"{creditor}:P-2".encode(), b'{"specversion": "1.0"}', []),
-        (b"no-colon", jsonio.dumps(_invoice(creditor, account, "P-3")), []),
+        (b"no-colon", jsonio.dumps(invoice(creditor, account, "P-3")), []),
     ]
     stream: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]] = [
         *(record(b) for b in invoices),
@@ -166,7 +149,7 @@ def _thousands_through_faults(bootstrap, make_name, ledger, sandbox, workers, wa
     group = make_name("g") + "."
 
     def start_worker() -> WorkerProcess:
-        worker = WorkerProcess(bootstrap, invoice_topic, ledger.url, group, **env)
+        worker = WorkerProcess(bootstrap, make_name("unused"), ledger.url, group, **env)
         worker.use_cases = ("register_invoice", "register_payment")
         workers.append(worker.start())
         return worker

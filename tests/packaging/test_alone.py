@@ -18,7 +18,7 @@ import httpx
 import pytest
 from packaging.utils import canonicalize_name
 
-from schemas.catalog import POLLERS, USE_CASES
+from schemas.catalog import POLLERS, STREAMS, USE_CASES
 from tests.fixtures.broker import FAST_GROUP_SETTINGS
 from tests.packaging.distributions import SANDBOX_ONLY, closure, declared
 from workers.runtime.ports import free_port
@@ -98,7 +98,10 @@ def test_the_fleet_runs_without_the_sandbox_or_a_web_framework(wheels, fresh_ven
     # Every use case and poller module imports in a production install.
     listed = _run(fleet, "run", "--list")
     assert listed.returncode == 0, listed.stderr
-    assert {line.split("\t")[0] for line in listed.stdout.splitlines()} == set(USE_CASES) | set(POLLERS)
+    lines = listed.stdout.splitlines()
+    assert {line.split("\t")[0] for line in lines if not line.startswith("\t")} == set(STREAMS) | set(POLLERS)
+    # each stream's lines below it: "\t  <event type> -> <use case>"
+    assert {line.rsplit(" -> ", 1)[1] for line in lines if line.startswith("\t")} == set(USE_CASES)
 
     # The simulator and the demo say what to install, in one line.
     for command, extra in (("sandbox", "amili-fleet[sandbox]"), ("demo", "amili-fleet[demo]")):

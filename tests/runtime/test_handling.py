@@ -3,82 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from schemas.deadletter import read_dead_letter
-from tests.fixtures.runtime import event
 from tests.runtime.aio import run_async
+from tests.runtime.harness import Harness, inbound
 from workers.amili.errors import AccessDenied, EndpointError, RejectedError, TransientError
 from workers.runtime.breaker import CircuitBreaker
 from workers.runtime.consumer import Inbound
 from workers.runtime.context import Context, Succeeded
-from workers.runtime.dedup import RecentOutcomes
-from workers.runtime.handling import REDRIVE_COUNT_HEADER, RecordHandler, UseCaseRuntime
-from workers.runtime.metrics import Metrics
-from workers.runtime.registry import UseCase, UseCaseOptions
-from workers.runtime.retry import RetryPolicy
-from workers.runtime.scheduler import InFlightLimit
-
-
-class MemoryPublisher:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
-
-    async def publish(self, topic: str, key: Any, value: Any, headers: Any, *, on_failure: Any = None) -> None:
-        self.sent.append((topic, key, value, list(headers)))
-
-    def on(self, topic: str) -> list[Any]:
-        return [s for s in self.sent if s[0] == topic]
-
-
-def _record(value: bytes | None = None, key: bytes | None = None, headers: Any = (), window: bool = False) -> Inbound:
-    default_key, default_value, _ = event(1, 0, event_id="evt-1")
-    return Inbound(
-        use_case="apply",
-        topic="in",
-        partition=0,
-        offset=7,
-        epoch=1,
-        key=key if key is not None else default_key,
-        value=value if value is not None else default_value,
-        headers=list(headers),
-        timestamp_ms=1_700_000_000_000,
-        in_reconcile_window=window,
-    )
-
-
-class Harness:
-    def __init__(self, handler_fn: Any, *, max_attempts: int = 3, reconcile: str = "window") -> None:
-        self.publisher = MemoryPublisher()
-        self.metrics = Metrics()
-        self.finished: list[Inbound] = []
-        self.contexts: list[Context] = []
-
-        async def handler(data: Any, ctx: Context) -> Succeeded:
-            self.contexts.append(ctx)
-            result: Succeeded = await handler_fn(data, ctx)
-            return result
-
-        options = UseCaseOptions(reconcile=reconcile, client="none")
-        uc = UseCase("apply", "in", handler, None, "out", options)
-        policy = RetryPolicy(max_attempts=max_attempts, budget_seconds=60, initial_seconds=0.001, max_seconds=0.002)
-        self.runtime = UseCaseRuntime(uc, "group", policy, InFlightLimit(4), self.finished.append)
-        self.handler = RecordHandler(
-            publisher=cast(Any, self.publisher),
-            metrics=self.metrics,
-            breaker=CircuitBreaker(window=100, min_calls=100),
-            limit=InFlightLimit(4),
-            recent=RecentOutcomes(10),
-            max_record_bytes=10_000,
-        )
-
-    async def handle(self, record: Inbound) -> None:
-        await self.handler.handle(self.runtime, record)
-
-    def statuses(self) -> list[str]:
-        return [orjson.loads(value)["data"]["status"] for _, _, value, _ in self.publisher.on("out")]
+from workers.runtime.handling import REDRIVE_COUNT_HEADER
 
 
 async def _ok(data: Any, ctx: Context) -> Succeeded:
@@ -88,7 +24,7 @@ async def _ok(data: Any, ctx: Context) -> Succeeded:
 @run_async
 async def test_success_publishes_one_succeeded_outcome_and_finishes():
     h = Harness(_ok)
-    record = _record()
+    record = inbound()
     await h.handle(record)
     assert h.statuses() == ["succeeded"]
     assert h.publisher.on("out")[0][1] == record.key
@@ -99,8 +35,8 @@ async def test_success_publishes_one_succeeded_outcome_and_finishes():
 @run_async
 async def test_duplicate_event_id_gets_the_same_outcome_without_a_call():
     h = Harness(_ok)
-    await h.handle(_record())
-    await h.handle(_record())
+    await h.handle(inbound())
+    await h.handle(inbound())
     assert len(h.contexts) == 1
     first, second = h.publisher.on("out")
     assert first[2] == second[2]
@@ -113,7 +49,7 @@ async def test_rejection_becomes_a_rejected_outcome_with_the_field_errors():
         raise RejectedError("no", status=422, issues={"data.amount": "too large"})
 
     h = Harness(reject)
-    await h.handle(_record())
+    await h.handle(inbound())
     assert h.statuses() == ["rejected"]
     errors = orjson.loads(h.publisher.on("out")[0][2])["data"]["errors"]
     assert errors == [{"field": "data.amount", "rule": "rejected", "message": "too large"}]
@@ -132,7 +68,7 @@ async def test_transient_errors_retry_in_reconcile_mode_after_a_write_that_may_h
         return Succeeded()
 
     h = Harness(flaky)
-    await h.handle(_record())
+    await h.handle(inbound())
     assert [c.reconcile for c in h.contexts] == [False, True]
     assert [c.attempt for c in h.contexts] == [1, 2]
     assert h.statuses() == ["succeeded"]
@@ -144,7 +80,7 @@ async def test_budget_spent_dead_letters_with_context_and_an_outcome():
         raise TransientError("bad gateway", status=502, response_excerpt="upstream")
 
     h = Harness(down, max_attempts=3)
-    record = _record(headers=[("trace", b"x"), (REDRIVE_COUNT_HEADER, b"1")])
+    record = inbound(headers=[("trace", b"x"), (REDRIVE_COUNT_HEADER, b"1")])
     await h.handle(record)
     (letter,) = h.publisher.on("in.dlq")
     assert (letter[1], letter[2]) == (record.key, record.value)
@@ -160,8 +96,8 @@ async def test_budget_spent_dead_letters_with_context_and_an_outcome():
 @run_async
 async def test_poison_is_dead_lettered_at_once_without_calling_the_use_case():
     h = Harness(_ok)
-    await h.handle(_record(value=b"not json"))
-    await h.handle(_record(value=b"{" + b" " * 20_000 + b"}"))
+    await h.handle(inbound(value=b"not json"))
+    await h.handle(inbound(value=b"{" + b" " * 20_000 + b"}"))
     assert h.contexts == []
     assert [read_dead_letter(s[3]).error_class for s in h.publisher.on("in.dlq")] == ["ContractError"] * 2
     assert h.publisher.on("out") == []  # no envelope, nobody to answer
@@ -173,7 +109,7 @@ async def test_a_bug_in_the_use_case_is_dead_lettered_at_once():
         raise KeyError("surprise")
 
     h = Harness(bug, max_attempts=5)
-    await h.handle(_record())
+    await h.handle(inbound())
     assert len(h.contexts) == 1
     assert read_dead_letter(h.publisher.on("in.dlq")[0][3]).error_class == "KeyError"
     assert h.statuses() == ["dead_lettered"]
@@ -186,7 +122,7 @@ async def test_cancelled_record_is_left_unfinished():
         return Succeeded()
 
     h = Harness(slow)
-    task = asyncio.ensure_future(h.handle(_record()))
+    task = asyncio.ensure_future(h.handle(inbound()))
     await asyncio.sleep(0.01)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -196,10 +132,10 @@ async def test_cancelled_record_is_left_unfinished():
 
 def _from(source: str, event_id: str = "evt-42") -> Inbound:
     """The default record, re-sent as event `event_id` of producer `source`."""
-    record = _record()
+    record = inbound()
     value = orjson.loads(record.value or b"{}")
     value.update(id=event_id, source=source)
-    return _record(value=orjson.dumps(value))
+    return inbound(value=orjson.dumps(value))
 
 
 @run_async
@@ -227,7 +163,7 @@ async def test_access_refusal_and_wrong_endpoint_are_dead_lettered_at_once_witho
     h = Harness(refuse, max_attempts=8)
     breaker = CircuitBreaker(window=2, min_calls=1, failure_ratio=0.5)
     h.handler.breaker = breaker
-    await h.handle(_record())
+    await h.handle(inbound())
     await h.handle(_from("urn:other"))
     assert len(h.contexts) == 2  # one attempt each: no retry
     letters = [read_dead_letter(s[3]) for s in h.publisher.on("in.dlq")]
@@ -245,7 +181,7 @@ async def test_a_dead_letter_after_a_write_that_may_have_landed_says_so():
         raise TransientError("read timeout", may_have_landed=len(h.contexts) == 1)
 
     h = Harness(timing_out, max_attempts=2)
-    await h.handle(_record())
+    await h.handle(inbound())
     await h.handle(_from("urn:other"))  # only failed before sending: it cannot have landed
     outcomes = [orjson.loads(value)["data"] for _, _, value, _ in h.publisher.on("out")]
     assert [(o["status"], o["may_have_landed"]) for o in outcomes] == [
@@ -267,7 +203,7 @@ async def test_amilis_action_status_travels_in_succeeded_and_rejected_outcomes()
         return warning
 
     h = Harness(act)
-    await h.handle(_record())
+    await h.handle(inbound())
     await h.handle(_from("urn:other"))
     outcomes = [orjson.loads(value)["data"] for _, _, value, _ in h.publisher.on("out")]
     assert [(o["status"], o["amili_status"]) for o in outcomes] == [

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from schemas import cli, export
-from schemas.catalog import TOPICS, USE_CASES, dead_letter_topic
+from schemas.catalog import CLAIM_STREAM, STREAMS, TOPICS, USE_CASES
 from workers.cli import main
 
 GENERATED = Path(export.__file__).parent / "generated"
@@ -62,7 +62,7 @@ def test_asyncapi_describes_every_topic_with_key_binding_and_example():
     document = json.loads(RENDERED[export.ASYNCAPI_FILE])
     assert document["asyncapi"] == "3.0.0"
     addresses = {channel["address"] for channel in document["channels"].values()}
-    assert set(TOPICS) | {dead_letter_topic(u.topic) for u in USE_CASES.values()} == addresses
+    assert set(TOPICS) | {stream.dead_letter_topic for stream in STREAMS.values()} == addresses
     for name, message in document["components"]["messages"].items():
         if name == "DeadLetter":
             continue
@@ -83,3 +83,21 @@ def test_asyncapi_payload_schemas_validate_the_examples():
         schema = {**message["payload"], "components": document["components"]}
         for example in message["examples"]:
             jsonschema.validate(example["payload"], schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_asyncapi_describes_the_claim_stream_with_every_claim_message():
+    document = json.loads(RENDERED[export.ASYNCAPI_FILE])
+    (channel_id,) = [cid for cid, c in document["channels"].items() if c["address"] == "billing.claims"]
+    channel = document["channels"][channel_id]
+    carried = {document["components"]["messages"][name]["name"] for name in channel["messages"]}
+    assert carried == set(CLAIM_STREAM.types)
+    assert len(carried) == 8
+    assert "binary mode" in channel["description"]
+    operation = document["operations"][f"receive_{channel_id}"]
+    assert operation["action"] == "receive"
+    assert len(operation["messages"]) == 8
+    dead = [c for c in document["channels"].values() if c["address"] == "billing.claims.dlq"]
+    assert [list(c["messages"]) for c in dead] == [["DeadLetter"]]
+    # The per-type channels still carry their one message each.
+    invoices = next(c for c in document["channels"].values() if c["address"] == USE_CASES["register_invoice"].topic)
+    assert list(invoices["messages"]) == ["InvoiceIssued"]

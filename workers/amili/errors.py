@@ -4,7 +4,8 @@
     ├── TransientError          retry with backoff: timeouts, connection errors, 5xx
     │   └── RateLimited         429 (or 503) with the Retry-After it carried
     ├── RejectedError           400/422: Amili said no; `issues` keeps its field errors
-    │   └── FieldRefused        422 naming only undocumented fields we may leave out: send again without
+    │   ├── FieldRefused        422 naming only undocumented fields we may leave out: send again without
+    │   └── CaseNotFoundError   no case with the claim's invoice number (yet): the runtime waits, bounded
     ├── AuthError               the process's credential failed: the token exchange, or 401 after a renewal
     ├── AccessDenied            403: Amili refuses this record (e.g. no access group covers the creditor)
     ├── EndpointError           404/405 on an endpoint: our request is wrong (path or method), not the event
@@ -89,6 +90,15 @@ class FieldRefused(RejectedError):
     def __init__(self, message: str, *, fields: tuple[str, ...], **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.fields = fields
+
+
+class CaseNotFoundError(RejectedError):
+    """Amili holds no case with the claim's invoice number, so a creditor action has nothing to act on.
+
+    The look-up itself succeeded. The case may simply not exist yet (its registration is still on its way,
+    or being made in the Amili App), so the runtime retries for a bounded wait before it answers with the
+    rejection this error carries (`issues` names `data.case.invoice_number`).
+    """
 
 
 class AuthError(AmiliError):

@@ -1,8 +1,9 @@
 """`amili-fleet demo`: the fleet's main job on this machine, from nothing to a readable summary.
 
 It starts a local broker, the Amili sandbox and the fleet (`amili-fleet run --all`) on loopback,
-publishes realistic traffic (registrations with duplicates and malformed records, then payments,
-credits, cancellations, respites, documents, look-ups, users and a partner onboarding), moves the
+publishes realistic traffic (every claim on the claim stream, each registration followed at once by
+its payments, credits, cancellations, respites, documents and look-ups, with duplicates and malformed
+records; users and a partner onboarding on their own topics), moves the
 sandbox clock so cases travel through reminder and debt collection to closure, lets the pollers
 report closed cases, payouts and revenue, and prints what happened. It exits 0 only when every
 record reached a terminal state and Amili holds no duplicate; it stops everything it started.
@@ -20,11 +21,13 @@ from typing import Any
 
 import httpx
 
-from workers.demo.scenario import Planned, actions, registrations
+from schemas.catalog import CLAIMS_TOPIC
+from workers.demo.scenario import Planned, claim_stream, onboarding
 from workers.demo.stack import Stack, demo_credentials
 from workers.demo.summary import render_summary, summarize
 from workers.demo.tracker import Published, Tracker
 from workers.demo.traffic import Traffic
+from workers.runtime.awaiting import WAIT_EVENTS
 from workers.runtime.records import OutgoingRecord, publish_all
 
 
@@ -70,18 +73,16 @@ def _drive(args: argparse.Namespace, stack: Stack, tracker: Tracker) -> bool:
     traffic = Traffic(creds.creditors, seed=args.seed)
     published: list[Published] = []
 
-    regs = registrations(traffic, args.invoices, args.claims)
-    say(f"[2/6] publishing {len(regs.planned)} registrations (incl. duplicates and malformed records) ...")
-    published += _publish(stack, regs.planned)
-    if not _await_terminal(tracker, published, args.timeout):
-        return False
-
-    follow_ups = actions(traffic, regs, creds.account_id)
+    claims = claim_stream(traffic, args.invoices, args.claims)
+    others = onboarding(traffic, creds.account_id)
     say(
-        f"[3/6] publishing {len(follow_ups)} follow-ups: payments, credits, cancellations, respites, "
-        "documents, look-ups, users, a partner onboarding ..."
+        f"[2/6] publishing {len(claims)} records on {CLAIMS_TOPIC}: {args.invoices} invoices and {args.claims} "
+        "claims, each followed at once by what happens to it (payments, credits, cancellations, respites, "
+        "documents, look-ups), plus duplicates and malformed records; and "
+        f"{len(others)} users, partner onboarding and refusals on their own topics ..."
     )
-    published += _publish(stack, follow_ups)
+    published += _publish(stack, claims + others)
+    say("[3/6] waiting until every record has an outcome or a dead letter ...")
     if not _await_terminal(tracker, published, args.timeout):
         return False
 
@@ -97,6 +98,7 @@ def _drive(args: argparse.Namespace, stack: Stack, tracker: Tracker) -> bool:
         ledger = control.get("/_sandbox/ledger").json()
     say("[6/6] summary")
     report = summarize(published, tracker.snapshot(), ledger)
+    report.case_waits = {e: stack.metric("amili_fleet_case_waits_total", event=e) for e in WAIT_EVENTS}
     say(render_summary(report, stack))
     say(f"the demo took {time.monotonic() - started:.0f}s")
     return report.all_terminal and not report.amili_duplicates

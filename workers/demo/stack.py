@@ -19,7 +19,7 @@ import httpx
 
 from sandbox.process import SandboxServer
 from sandbox.seed import DEMO_SEED, load_seed
-from schemas.catalog import OUTCOMES_TOPIC, POLLERS, USE_CASES, dead_letter_topic
+from schemas.catalog import OUTCOMES_TOPIC, POLLERS, STREAMS
 from workers.runtime.broker import LocalBroker
 from workers.runtime.kafka_settings import KafkaSettings
 from workers.runtime.ports import free_port
@@ -59,8 +59,8 @@ def demo_credentials() -> DemoCredentials:
 
 
 def all_topics() -> dict[str, int]:
-    topics = {uc.topic: PARTITIONS for uc in USE_CASES.values()}
-    topics.update({dead_letter_topic(t): 1 for t in list(topics)})
+    topics = {topic: PARTITIONS for stream in STREAMS.values() for topic in stream.topics}
+    topics.update({stream.dead_letter_topic: 1 for stream in STREAMS.values()})
     topics.update({p.topic: PARTITIONS for p in POLLERS.values()})
     topics[OUTCOMES_TOPIC] = PARTITIONS
     topics[WATERMARK_TOPIC] = 1
@@ -110,6 +110,8 @@ class Stack:
             # The demo shows the retry path without making anyone wait for production budgets.
             WORKER_RETRY_SECONDS="60",
             WORKER_RETRY_MAX_SECONDS="5",
+            # A payment for an invoice that never comes waits this long for its case (default: minutes).
+            WORKER_AWAIT_CASE_SECONDS="20",
         )
         return env
 
@@ -145,6 +147,19 @@ class Stack:
 
     def metrics_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{port}/metrics" for port in self.health_ports]
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of a metric's samples (those carrying `labels`) over the running fleet workers."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        total = 0.0
+        for url in self.metrics_urls():
+            text = httpx.get(url, timeout=5.0).text
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == name and labels.items() <= sample.labels.items():
+                        total += sample.value
+        return total
 
     def stop(self) -> None:
         self.stop_fleet()

@@ -25,6 +25,7 @@ class Report:
     repeated_outcomes: int = 0
     facts: dict[str, tuple[int, int]] = field(default_factory=dict)  # poller -> (records, distinct ids)
     dead_letter_classes: Counter[str] = field(default_factory=Counter)
+    case_waits: dict[str, float] = field(default_factory=dict)  # started, found, gave_up
     #: Amili's reasons for actions it applied with a warning (succeeded, with `amili_status`)
     amili_warnings: Counter[str] = field(default_factory=Counter)
 
@@ -97,6 +98,12 @@ def render_summary(report: Report, stack: Stack) -> str:
         f"duplicates prevented: {report.reconciled} writes found already done by a natural-key look-up, "
         f"{report.repeated_outcomes} repeated outcomes (same deterministic id)"
     )
+    if report.case_waits:
+        waits = report.case_waits
+        lines.append(
+            f"follow-ups that found no case yet and waited for it: {waits.get('started', 0):.0f} "
+            f"(found {waits.get('found', 0):.0f}, gave up {waits.get('gave_up', 0):.0f})"
+        )
     if report.amili_warnings:
         reasons = ", ".join(f"{k} {v}" for k, v in report.amili_warnings.most_common())
         lines.append(f"succeeded with Amili's warning (amili_status): {reasons}")

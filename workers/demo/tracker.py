@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from schemas.catalog import OUTCOMES_TOPIC, POLLERS, USE_CASES, dead_letter_topic
+from schemas.catalog import OUTCOMES_TOPIC, POLLERS, STREAMS
 from schemas.deadletter import read_dead_letter
 from workers.runtime.kafka_settings import KafkaSettings
 from workers.runtime.records import ReadRecord, follow
@@ -49,7 +49,7 @@ class Tracker:
         self._thread = threading.Thread(target=self._run, name="demo-tracker", daemon=True)
         self.topics = [
             OUTCOMES_TOPIC,
-            *(dead_letter_topic(uc.topic) for uc in USE_CASES.values()),
+            *(stream.dead_letter_topic for stream in STREAMS.values()),
             *(p.topic for p in POLLERS.values()),
         ]
         self._fact_topic = {p.topic: p.name for p in POLLERS.values()}

@@ -63,7 +63,15 @@ class Record:
     use_case: str
 
 
-def record(use_case: str, data: EventData, *, event_id: str | None = None, correlation: str | None = None) -> Record:
+def record(
+    use_case: str,
+    data: EventData,
+    *,
+    event_id: str | None = None,
+    correlation: str | None = None,
+    topic: str | None = None,
+) -> Record:
+    """The record of an event for `use_case`, on its own topic or on `topic` (a stream that carries it)."""
     spec = USE_CASES[use_case]
     event = new_event(
         spec.event_type,
@@ -73,7 +81,12 @@ def record(use_case: str, data: EventData, *, event_id: str | None = None, corre
         correlationid=correlation,
     )
     return Record(
-        spec.topic, data.aggregate_key().encode(), encode_event(event), event_headers(event), event.id, use_case
+        topic or spec.topic,
+        data.aggregate_key().encode(),
+        encode_event(event),
+        event_headers(event),
+        event.id,
+        use_case,
     )
 
 

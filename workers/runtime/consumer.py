@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,7 +44,7 @@ _DRAIN_ALL = 1_000_000
 class Inbound:
     """One record handed to the engine, with what the runtime knows about it."""
 
-    use_case: str
+    stream: str
     topic: str
     partition: int
     offset: int
@@ -65,17 +65,17 @@ class EngineSide(Protocol):
 
     def submit(self, records: list[Inbound]) -> None: ...
 
-    async def release(self, use_case: str, partitions: set[tuple[str, int]], budget: float) -> None: ...
+    async def release(self, stream: str, partitions: set[tuple[str, int]], budget: float) -> None: ...
 
 
 class ConsumerThread(threading.Thread):
-    """Owns one KafkaConsumer for one use case (one topic, one group)."""
+    """Owns one KafkaConsumer for one stream (its topics, one group); metrics carry the stream's name."""
 
     def __init__(
         self,
         *,
-        use_case: str,
-        topic: str,
+        stream: str,
+        topics: Sequence[str],
         consumer_kwargs: dict[str, Any],
         engine: EngineSide,
         loop: asyncio.AbstractEventLoop,
@@ -87,9 +87,9 @@ class ConsumerThread(threading.Thread):
         hold: Callable[[], bool] = lambda: False,
         broker_outage_seconds: float = 300.0,
     ) -> None:
-        super().__init__(name=f"consumer-{use_case}", daemon=True)
-        self.use_case = use_case
-        self.topic = topic
+        super().__init__(name=f"consumer-{stream}", daemon=True)
+        self.stream = stream
+        self.topics = list(topics)
         self.engine = engine
         self.loop = loop
         self.metrics = metrics
@@ -108,7 +108,7 @@ class ConsumerThread(threading.Thread):
         #: records polled but not yet handed out because their partition's buffer was full
         self._held: dict[TopicPartition, deque[Any]] = {}
         self._consumer = KafkaConsumer(**consumer_kwargs)
-        self._consumer.subscribe([topic], listener=_Listener(self))
+        self._consumer.subscribe(self.topics, listener=_Listener(self))
 
     # --- called from other threads ------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ class ConsumerThread(threading.Thread):
                     failing_since = failing_since or time.monotonic()
                     if time.monotonic() - failing_since > self.broker_outage_seconds:
                         raise
-                    log.warning("poll failed: %s", type(exc).__name__, extra={"use_case": self.use_case})
+                    log.warning("poll failed: %s", type(exc).__name__, extra={"use_case": self.stream})
                     time.sleep(0.5)
                     continue
                 failing_since = None
@@ -156,7 +156,7 @@ class ConsumerThread(threading.Thread):
                     last_lag = self.last_poll
         except BaseException as exc:
             self.failure = exc
-            log.exception("consumer thread failed", extra={"use_case": self.use_case})
+            log.exception("consumer thread failed", extra={"use_case": self.stream})
         finally:
             self._close()
 
@@ -181,7 +181,7 @@ class ConsumerThread(threading.Thread):
                 state.dispatch(record.offset)
                 records.append(
                     Inbound(
-                        use_case=self.use_case,
+                        stream=self.stream,
                         topic=tp.topic,
                         partition=tp.partition,
                         offset=record.offset,
@@ -196,7 +196,7 @@ class ConsumerThread(threading.Thread):
             if not held:
                 del self._held[tp]
         if records:
-            self.metrics.events_received.labels(self.use_case).inc(len(records))
+            self.metrics.events_received.labels(self.stream).inc(len(records))
             self.loop.call_soon_threadsafe(self.engine.submit, records)
 
     def _drain_finished(self) -> None:
@@ -223,7 +223,7 @@ class ConsumerThread(threading.Thread):
             self._consumer.pause(*(want - paused))
         if paused - want:
             self._consumer.resume(*(paused - want))
-        self.metrics.paused_partitions.labels(self.use_case).set(len(want))
+        self.metrics.paused_partitions.labels(self.stream).set(len(want))
 
     def _commit(self, partitions: set[Hashable] | None = None) -> None:
         offsets = self.tracker.to_commit(partitions)
@@ -232,11 +232,11 @@ class ConsumerThread(threading.Thread):
         try:
             self._consumer.commit(offsets=_kafka_offsets(offsets), timeout_ms=5000)
         except Exception as exc:  # a rebalance or broker outage; the next commit carries the same points
-            self.metrics.commits.labels(self.use_case, "failed").inc()
-            log.warning("offset commit failed: %s", type(exc).__name__, extra={"use_case": self.use_case})
+            self.metrics.commits.labels(self.stream, "failed").inc()
+            log.warning("offset commit failed: %s", type(exc).__name__, extra={"use_case": self.stream})
             return
         self.tracker.mark_committed(offsets)
-        self.metrics.commits.labels(self.use_case, "ok").inc()
+        self.metrics.commits.labels(self.stream, "ok").inc()
 
     def _report_lag(self) -> None:
         for tp, state in self.tracker:
@@ -245,7 +245,7 @@ class ConsumerThread(threading.Thread):
             highwater = self._consumer.highwater(tp)
             position = state.next_offset if state.next_offset is not None else state.committed
             if highwater is not None and position is not None:
-                self.metrics.consumer_lag.labels(self.use_case, tp.topic, str(tp.partition)).set(
+                self.metrics.consumer_lag.labels(self.stream, tp.topic, str(tp.partition)).set(
                     max(highwater - position, 0)
                 )
 
@@ -254,12 +254,12 @@ class ConsumerThread(threading.Thread):
             self._drain_finished()
             self._commit()
         except Exception:
-            log.exception("final commit failed", extra={"use_case": self.use_case})
+            log.exception("final commit failed", extra={"use_case": self.stream})
         try:
             # close() revokes through the listener, which releases and commits once more.
             self._consumer.close(autocommit=False, timeout_ms=5000)
         except Exception:
-            log.exception("consumer close failed", extra={"use_case": self.use_case})
+            log.exception("consumer close failed", extra={"use_case": self.stream})
 
     # --- rebalance (on kafka-python's IO thread; this thread is blocked meanwhile) -----------------
 
@@ -274,16 +274,16 @@ class ConsumerThread(threading.Thread):
                 # fetch position, which is past the records we abandoned. Go back to the commit point.
                 self._consumer.seek(tp, resume)
         self._resume_at.clear()
-        self.metrics.rebalances.labels(self.use_case, "assigned").inc(len(partitions))
-        self.metrics.assigned_partitions.labels(self.use_case).set(self.assigned)
-        log.info("partitions assigned: %s", _names(partitions), extra={"use_case": self.use_case})
+        self.metrics.rebalances.labels(self.stream, "assigned").inc(len(partitions))
+        self.metrics.assigned_partitions.labels(self.stream).set(self.assigned)
+        log.info("partitions assigned: %s", _names(partitions), extra={"use_case": self.stream})
 
     async def revoked_partitions(self, partitions: set[TopicPartition], *, commit: bool) -> None:
         mine = {tp for tp in partitions if tp in self.tracker}
         if not mine:
             return
         released: ThreadFuture[None] = asyncio.run_coroutine_threadsafe(
-            self.engine.release(self.use_case, {(tp.topic, tp.partition) for tp in mine}, self.revoke_budget),
+            self.engine.release(self.stream, {(tp.topic, tp.partition) for tp in mine}, self.revoke_budget),
             self.loop,
         )
         deadline = time.monotonic() + self.revoke_budget + 2.0
@@ -297,18 +297,18 @@ class ConsumerThread(threading.Thread):
             while not future.is_done and time.monotonic() < deadline:
                 await self._io_sleep(0.02)
             ok = future.is_done and future.succeeded()
-            self.metrics.commits.labels(self.use_case, "ok" if ok else "failed").inc()
+            self.metrics.commits.labels(self.stream, "ok" if ok else "failed").inc()
         for tp in mine:
             state = self.tracker.get(tp)
             if state is not None and state.commit_point is not None:
                 self._resume_at[tp] = state.commit_point
             self.tracker.revoke(tp)
             self._held.pop(tp, None)
-            self.metrics.consumer_lag.remove(self.use_case, tp.topic, str(tp.partition))
+            self.metrics.consumer_lag.remove(self.stream, tp.topic, str(tp.partition))
         event = "revoked" if commit else "lost"
-        self.metrics.rebalances.labels(self.use_case, event).inc(len(mine))
-        self.metrics.assigned_partitions.labels(self.use_case).set(self.assigned)
-        log.info("partitions %s: %s", event, _names(mine), extra={"use_case": self.use_case})
+        self.metrics.rebalances.labels(self.stream, event).inc(len(mine))
+        self.metrics.assigned_partitions.labels(self.stream).set(self.assigned)
+        log.info("partitions %s: %s", event, _names(mine), extra={"use_case": self.stream})
 
     async def _io_sleep(self, seconds: float) -> None:
         # kafka-python's IO loop is not asyncio: awaiting its own sleep keeps heartbeats flowing.

@@ -5,7 +5,7 @@
     amili-fleet dlq redrive [the list filters] [--to TOPIC] [--rate N] [--dry-run] [--max-redrives N]
 
 A redrive re-publishes the original key, value (so the event id) and headers to the original topic,
-or to `--to` when that topic is allow-listed (a use case's topic, or WORKER_REDRIVE_TOPICS), at most
+or to `--to` when that topic is allow-listed (a stream's topic, or WORKER_REDRIVE_TOPICS), at most
 `--rate` records a second, with a progress bar on stderr. The record carries its redrive count; if it
 fails again it is dead-lettered again with that count, and records redriven `--max-redrives` times
 are skipped: nothing loops.
@@ -27,7 +27,8 @@ from schemas.deadletter import DeadLetterInfo, original_headers, read_dead_lette
 from schemas.errors import ContractError
 from workers.runtime.handling import REDRIVE_COUNT_HEADER
 from workers.runtime.kafka_settings import KafkaSettings
-from workers.runtime.registry import discover
+from workers.runtime.registry import UseCaseError, discover
+from workers.runtime.routes import build_routes
 from workers.runtime.settings import WorkerSettings
 
 DLQ_SUFFIX = ".dlq"
@@ -207,11 +208,14 @@ def _text(raw: bytes | None) -> str:
 
 
 def _redrive(kafka: KafkaSettings, worker: WorkerSettings, letters: list[Letter], args: argparse.Namespace) -> int:
-    allowed = set(worker.redrive_topics) | {uc.consumes for uc in discover(worker.use_case_modules).values()}
+    try:
+        routes = build_routes(discover(worker.use_case_modules), worker)
+    except UseCaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    allowed = set(worker.redrive_topics) | {topic for route in routes.values() for topic in route.topics}
     if args.to and args.to not in allowed:
-        print(
-            f"error: --to {args.to!r} is not allow-listed (use-case topics or WORKER_REDRIVE_TOPICS)", file=sys.stderr
-        )
+        print(f"error: --to {args.to!r} is not allow-listed (stream topics or WORKER_REDRIVE_TOPICS)", file=sys.stderr)
         return 2
     plan: list[tuple[Letter, str]] = []
     skipped = 0

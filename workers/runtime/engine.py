@@ -1,8 +1,10 @@
 """The engine: wires consumers, the key-ordered scheduler, the record handler, publisher and health.
 
-Threads: one consumer thread per use case (each its own group, `<prefix><use case>`) owns its
-KafkaConsumer; everything else runs on one asyncio loop. Records cross from a consumer thread to the
-loop with `call_soon_threadsafe`; finished records go back through the consumer's queue.
+Threads: one consumer thread per stream (each its own group, by default `<prefix><stream>`; a use
+case's own stream is named after it) owns its KafkaConsumer; everything else runs on one asyncio loop.
+Records cross from a consumer thread to the loop with `call_soon_threadsafe`; finished records go back
+through the consumer's queue. A use case carried by several streams (its own topic and the claim
+stream) has one runtime: one retry policy, one in-flight cap, one wait for its case.
 
 Shutdown (SIGTERM): pause every partition, let in-flight work finish within `drain_seconds`, abandon
 the rest (it is re-delivered to the next owner, in reconcile mode), commit what finished, close.
@@ -18,10 +20,11 @@ import time
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from workers.runtime.awaiting import WAIT_EVENTS
 from workers.runtime.breaker import CircuitBreaker, State
 from workers.runtime.consumer import ConsumerThread, Inbound
 from workers.runtime.dedup import RecentOutcomes
-from workers.runtime.handling import RecordHandler, UseCaseRuntime
+from workers.runtime.handling import RecordHandler, StreamRuntime, UseCaseRuntime
 from workers.runtime.health import HealthServer
 from workers.runtime.kafka_settings import KafkaSettings
 from workers.runtime.metrics import Metrics
@@ -29,6 +32,7 @@ from workers.runtime.polling import Poller, serve_pollers
 from workers.runtime.producer import Publisher
 from workers.runtime.registry import UseCase
 from workers.runtime.retry import RetryPolicy
+from workers.runtime.routes import Route
 from workers.runtime.scheduler import InFlightLimit, KeyedScheduler
 from workers.runtime.settings import WorkerSettings
 from workers.runtime.watermarks import WatermarkStore
@@ -36,7 +40,7 @@ from workers.runtime.watermarks import WatermarkStore
 log = logging.getLogger(__name__)
 
 
-def assignment_kwargs(settings: WorkerSettings, use_case: str) -> dict[str, Any]:
+def assignment_kwargs(settings: WorkerSettings, stream: str) -> dict[str, Any]:
     """Consumer kwargs for the assignment strategy and static membership."""
     from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
     from kafka.coordinator.assignors.range import RangePartitionAssignor
@@ -48,18 +52,18 @@ def assignment_kwargs(settings: WorkerSettings, use_case: str) -> dict[str, Any]
         "cooperative-sticky": CooperativeStickyAssignor(),
     }
     kwargs: dict[str, Any] = {"partition_assignment_strategy": [strategies[settings.assignment_strategy]]}
-    instance = settings.instance_id(use_case)
+    instance = settings.instance_id(stream)
     if instance:
         kwargs["group_instance_id"] = instance
     return kwargs
 
 
 class Engine:
-    """Runs the given use cases until `stop` is set, then drains."""
+    """Runs the given streams (and pollers) until `stop` is set, then drains."""
 
     def __init__(
         self,
-        use_cases: Sequence[UseCase],
+        streams: Sequence[Route],
         *,
         worker: WorkerSettings,
         kafka: KafkaSettings,
@@ -68,9 +72,12 @@ class Engine:
         metrics: Metrics | None = None,
         pollers: Sequence[Poller] = (),
     ) -> None:
-        if not use_cases and not pollers:
-            raise ValueError("the engine needs at least one use case or poller")
-        self.use_cases = list(use_cases)
+        if not streams and not pollers:
+            raise ValueError("the engine needs at least one stream or poller")
+        self.streams = list(streams)
+        self.use_cases: list[UseCase] = sorted(
+            {uc.name: uc for route in self.streams for uc in route.use_cases}.values(), key=lambda uc: uc.name
+        )
         self.pollers = list(pollers)
         self.worker = worker
         self.kafka = kafka
@@ -79,6 +86,7 @@ class Engine:
         self.metrics = metrics or Metrics()
         self.consumers: dict[str, ConsumerThread] = {}
         self.runtimes: dict[str, UseCaseRuntime] = {}
+        self.stream_runtimes: dict[str, StreamRuntime] = {}
         self.health_port = 0
         self._draining = False
         self._pollers_stop = asyncio.Event()
@@ -105,7 +113,7 @@ class Engine:
         self._publisher = await loop.run_in_executor(
             None, lambda: Publisher(self.kafka.producer_kwargs(**w.producer_overrides))
         )
-        topics = sorted({t for uc in self.use_cases for t in (uc.publishes, uc.dead_letter_topic)})
+        topics = sorted({uc.publishes for uc in self.use_cases} | {r.dead_letter_topic for r in self.streams})
         topics += sorted({p.publishes for p in self.pollers})
         await loop.run_in_executor(None, self._publisher.warm_up, topics)
         self._handler = RecordHandler(
@@ -122,10 +130,12 @@ class Engine:
         health = HealthServer(self.metrics.registry, self.alive, self.ready)
         self.health_port = await health.start(w.health_host, w.health_port) if w.health_port else 0
         for uc in self.use_cases:
-            self._start_consumer(uc, loop)
+            self.runtimes[uc.name] = self._runtime(uc)
+        for route in self.streams:
+            self._start_consumer(route, loop)
         polling = self._start_pollers()
         names = [uc.name for uc in self.use_cases] + [p.name for p in self.pollers]
-        log.info("worker started", extra={"use_cases": names})
+        log.info("worker started", extra={"use_cases": names, "streams": [r.name for r in self.streams]})
         exit_code = await self._wait(stop, polling)
         if polling is not None:
             self._pollers_stop.set()
@@ -157,13 +167,31 @@ class Engine:
             )
         )
 
-    def _start_consumer(self, uc: UseCase, loop: asyncio.AbstractEventLoop) -> None:
+    def _runtime(self, uc: UseCase) -> UseCaseRuntime:
+        """A use case's policy, cap and wait: its own options, else the worker's defaults."""
         w = self.worker
-        group = w.group_id(uc.name)
-        consumer_kwargs = self.kafka.consumer_kwargs(group, **assignment_kwargs(w, uc.name), **w.consumer_overrides)
+        policy = RetryPolicy(
+            max_attempts=uc.options.max_attempts or w.max_attempts,
+            budget_seconds=uc.options.retry_seconds or w.retry_seconds,
+            initial_seconds=w.retry_initial_seconds,
+            max_seconds=w.retry_max_seconds,
+        )
+        concurrency = min(uc.options.concurrency or w.max_in_flight, w.max_in_flight)
+        await_case = w.await_case_seconds if uc.options.await_case_seconds is None else uc.options.await_case_seconds
+        # Every label exists from the start, so a dashboard shows 0 rather than nothing.
+        for event in WAIT_EVENTS:
+            self.metrics.case_waits.labels(uc.name, event)
+        self.metrics.awaiting_case.labels(uc.name).set(0)
+        return UseCaseRuntime(uc, policy, InFlightLimit(concurrency), await_case)
+
+    def _start_consumer(self, route: Route, loop: asyncio.AbstractEventLoop) -> None:
+        w = self.worker
+        consumer_kwargs = self.kafka.consumer_kwargs(
+            route.group, **assignment_kwargs(w, route.name), **w.consumer_overrides
+        )
         consumer = ConsumerThread(
-            use_case=uc.name,
-            topic=uc.consumes,
+            stream=route.name,
+            topics=route.topics,
             consumer_kwargs=consumer_kwargs,
             engine=self,
             loop=loop,
@@ -175,19 +203,13 @@ class Engine:
             hold=self._hold,
             broker_outage_seconds=w.broker_outage_seconds,
         )
-        policy = RetryPolicy(
-            max_attempts=uc.options.max_attempts or w.max_attempts,
-            budget_seconds=uc.options.retry_seconds or w.retry_seconds,
-            initial_seconds=w.retry_initial_seconds,
-            max_seconds=w.retry_max_seconds,
-        )
-        concurrency = min(uc.options.concurrency or w.max_in_flight, w.max_in_flight)
 
         def finish(record: Inbound) -> None:
             consumer.finish(record.topic, record.partition, record.epoch, record.offset)
 
-        self.runtimes[uc.name] = UseCaseRuntime(uc, group, policy, InFlightLimit(concurrency), finish)
-        self.consumers[uc.name] = consumer
+        by_type = {t: self.runtimes[uc.name] for t, uc in route.handlers.items()}
+        self.stream_runtimes[route.name] = StreamRuntime(route, by_type, finish)
+        self.consumers[route.name] = consumer
         consumer.start()
 
     async def _wait(self, stop: asyncio.Event, polling: asyncio.Task[Any] | None) -> int:
@@ -230,7 +252,7 @@ class Engine:
         for record in records:
             self._scheduler.submit(record.chain_key, record)
 
-    async def release(self, use_case: str, partitions: set[tuple[str, int]], budget: float) -> None:
+    async def release(self, stream: str, partitions: set[tuple[str, int]], budget: float) -> None:
         """Finish the revoked partitions' work within `budget` seconds; abandon what is left."""
         assert self._scheduler is not None
 
@@ -239,11 +261,11 @@ class Engine:
 
         if not await self._scheduler.wait_drained(revoked, budget):
             dropped = self._scheduler.cancel(revoked)
-            log.warning("revoke budget spent; %d records abandoned", dropped, extra={"use_case": use_case})
+            log.warning("revoke budget spent; %d records abandoned", dropped, extra={"use_case": stream})
 
     async def _run_record(self, record: Inbound) -> None:
         assert self._handler is not None
-        await self._handler.handle(self.runtimes[record.use_case], record)
+        await self._handler.handle(self.stream_runtimes[record.stream], record)
 
     # --- state, health, metrics ---------------------------------------------------------------------
 
@@ -258,8 +280,8 @@ class Engine:
         if self._scheduler is None:
             return
         for name in self.consumers:
-            topic = self.runtimes[name].use_case.consumes
-            self.metrics.pending.labels(name).set(self._scheduler.pending_where(functools.partial(_on_topic, topic)))
+            topics = frozenset(self.stream_runtimes[name].route.topics)
+            self.metrics.pending.labels(name).set(self._scheduler.pending_where(functools.partial(_on_topics, topics)))
 
     def alive(self) -> tuple[bool, str]:
         now = time.monotonic()
@@ -284,5 +306,5 @@ class Engine:
         return True, "ok"
 
 
-def _on_topic(topic: str, key: Hashable) -> bool:
-    return isinstance(key, tuple) and key[0] == topic
+def _on_topics(topics: frozenset[str], key: Hashable) -> bool:
+    return isinstance(key, tuple) and key[0] in topics

@@ -1,14 +1,19 @@
 """One record from inbound bytes to its terminal state: an outcome, or a dead letter (plus an outcome).
 
-    poison (oversized, unparseable, schema-invalid, unknown type, bad key) -> dead letter at once
+    poison (oversized, unparseable, schema-invalid, bad key) -> dead letter at once
+    a type its stream does not carry (unknown, or another stream's) -> dead letter at once
     recently finished event id -> the same deterministic outcome again, no Amili call
     handler succeeds -> `succeeded`;  Amili says no -> `rejected` (both carry Amili's action status)
+    Amili has no case yet -> look again with backoff for the use case's bounded wait -> else `rejected`
     Amili refuses this record's access (403) or our endpoint (404/405) -> dead letter at once
     transient failure -> wait (other keys flow) and retry while the budget lasts -> else dead letter
     anything else (a bug) -> dead letter at once
     a dead-lettered outcome says whether a write may have landed (a timeout or dropped connection)
 
-The record is finished only when the broker acknowledged what was published for it.
+A record is dispatched to its use case by its CloudEvents type once its envelope is read, so each use
+case of a stream keeps its own budget, reconcile policy, in-flight cap and metric labels. A record no
+use case took is labelled with its stream's name. The record is finished only when the broker
+acknowledged what was published for it.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.codec import decode_event, encode_event, event_headers
+from schemas.codec import InboundEvent, decode_data, encode_event, event_headers, parse_envelope
 from schemas.deadletter import dead_letter_headers
 from schemas.envelope import CloudEvent
 from schemas.errors import ContractError, FieldIssue
@@ -29,6 +34,7 @@ from schemas.identity import event_identity
 from schemas.outcomes import AmiliStatus, OutcomeStatus, build_outcome, outcome_for_undecodable
 from workers.amili import assumptions
 from workers.amili.errors import RejectedError
+from workers.runtime.awaiting import CaseWait, awaits_case
 from workers.runtime.breaker import CircuitBreaker
 from workers.runtime.consumer import Inbound
 from workers.runtime.context import Context, Succeeded
@@ -38,6 +44,7 @@ from workers.runtime.metrics import Metrics
 from workers.runtime.producer import Publisher
 from workers.runtime.registry import UseCase
 from workers.runtime.retry import Budget, ErrorKind, RetryPolicy, classify, error_class
+from workers.runtime.routes import Route
 from workers.runtime.scheduler import InFlightLimit
 
 log = logging.getLogger(__name__)
@@ -48,12 +55,20 @@ REDRIVE_COUNT_HEADER = "amili-fleet-redrive-count"
 
 @dataclass
 class UseCaseRuntime:
-    """A use case as the engine runs it."""
+    """A use case as the engine runs it, shared by every stream that carries it."""
 
     use_case: UseCase
-    group_id: str
     policy: RetryPolicy
     limit: InFlightLimit
+    await_case_seconds: float = 0.0
+
+
+@dataclass
+class StreamRuntime:
+    """A stream as the engine runs it: its route, its use cases by event type, and how a record is finished."""
+
+    route: Route
+    use_cases: Mapping[str, UseCaseRuntime]  # event type -> use case
     finish: Callable[[Inbound], None]
 
 
@@ -81,46 +96,76 @@ class RecordHandler:
         self.amili = amili
         self.documents = documents
 
-    async def handle(self, rt: UseCaseRuntime, record: Inbound) -> None:
+    async def handle(self, stream: StreamRuntime, record: Inbound) -> None:
         """Process and publish; a cancellation (revocation past its budget) leaves the record unfinished."""
         started = time.monotonic()
+        rt: UseCaseRuntime | None = None
         try:
-            outcome = await self._process(rt, record)
+            rt, decoded = self._dispatch(stream, record)
+            if isinstance(decoded, ContractError):
+                await self._poison(stream, rt, record, decoded)
+                outcome = "dead_lettered"
+            else:
+                assert rt is not None  # a decoded event always has its use case
+                outcome = await self._process(stream, rt, record, decoded)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             # Our own failure (an outcome that does not encode, say): park the record, never drop it.
-            log.exception("record handling failed; dead-lettering", extra={"use_case": rt.use_case.name})
-            budget = Budget(rt.policy)
+            log.exception("record handling failed; dead-lettering", extra={"use_case": _label(stream, rt)})
+            budget = Budget(rt.policy if rt else RetryPolicy())
             budget.failed(exc)
-            await self._dead_letter(rt, record, exc, budget, None)
+            await self._dead_letter(stream, rt, record, exc, budget, None)
             outcome = "dead_lettered"
-        name = rt.use_case.name
+        name = _label(stream, rt)
         self.metrics.events_finished.labels(name, outcome).inc()
         self.metrics.handler_duration.labels(name).observe(time.monotonic() - started)
-        rt.finish(record)
+        stream.finish(record)
 
-    async def _process(self, rt: UseCaseRuntime, record: Inbound) -> str:
-        uc = rt.use_case
+    def _dispatch(
+        self, stream: StreamRuntime, record: Inbound
+    ) -> tuple[UseCaseRuntime | None, InboundEvent | ContractError]:
+        """The record's use case (by CloudEvents type, once the envelope is read) and its decoded event.
+
+        A type the stream does not carry is refused with a contract error, never handed to a use case.
+        """
         try:
             if record.value is not None and len(record.value) > self.max_record_bytes:
                 raise ContractError.single("value", "oversized", f"larger than {self.max_record_bytes} bytes")
-            event = decode_event(record.key, record.value, record.headers)
-            if uc.event is not None and not isinstance(event.data, uc.event):
-                raise ContractError.single("type", "wrong_topic", f"{uc.name} does not handle this event type")
+            envelope, binary = parse_envelope(record.value, record.headers)
         except ContractError as exc:
-            await self._poison(rt, record, exc)
-            return "dead_lettered"
+            return None, exc
+        rt = stream.use_cases.get(envelope.type)
+        if rt is None:
+            return None, stream.route.refuse(envelope.type, binary)
+        try:
+            return rt, decode_data(record.key, envelope, binary)
+        except ContractError as exc:
+            return rt, exc
+
+    async def _process(self, stream: StreamRuntime, rt: UseCaseRuntime, record: Inbound, event: InboundEvent) -> str:
+        uc = rt.use_case
         extra = _log_extra(uc.name, event.envelope)
         cached = self.recent.get(uc.name, _identity(event.envelope))
         if cached is not None:
             await self.publisher.publish(uc.publishes, record.key, cached[0], cached[1])
             log.info("duplicate event: the earlier outcome is published again", extra=extra)
             return "duplicate"
-        return await self._attempts(rt, record, event.data, event.envelope, extra)
+        wait = CaseWait(uc.name, rt.await_case_seconds, rt.policy, self.metrics)
+        try:
+            return await self._attempts(stream, rt, record, event.data, event.envelope, extra, wait)
+        finally:
+            wait.close()
 
     async def _attempts(
-        self, rt: UseCaseRuntime, record: Inbound, data: Any, envelope: CloudEvent, extra: dict[str, Any]
+        self,
+        stream: StreamRuntime,
+        rt: UseCaseRuntime,
+        record: Inbound,
+        data: Any,
+        envelope: CloudEvent,
+        extra: dict[str, Any],
+        wait: CaseWait,
     ) -> str:
         uc = rt.use_case
         budget = Budget(rt.policy)
@@ -128,7 +173,8 @@ class RecordHandler:
         while True:
             waited = time.monotonic()
             turn = await self.breaker.wait_turn()
-            budget.waited_seconds += time.monotonic() - waited
+            began = time.monotonic()
+            budget.waited_seconds += began - waited
             attempt = budget.attempt_started(probe=turn.probe)
             ctx = Context(
                 uc.name, envelope, reconcile or budget.may_have_landed, attempt, self.amili, self.amili, self.documents
@@ -143,9 +189,25 @@ class RecordHandler:
                     self.breaker.probe_abandoned()
                 raise
             except Exception as exc:
+                if wait.enabled and awaits_case(exc):
+                    # Amili answered (no such case yet): not an outage, and not the transient budget's business.
+                    self.breaker.record(True, probe=turn.probe)
+                    budget.free_attempts += 1
+                    pause = wait.missing()
+                    if pause is None:
+                        detail = {"awaited_case_seconds": wait.seconds}
+                        await self._outcome(uc, record, envelope, "rejected", errors=_issues(exc), detail=detail)
+                        log.info("no case after waiting %.0fs; rejected", wait.seconds, extra=extra)
+                        return "rejected"
+                    if wait.looks == 1:
+                        log.info("no case yet; waiting up to %.0fs for it", wait.seconds, extra=extra)
+                    await asyncio.sleep(pause)
+                    budget.waited_seconds += time.monotonic() - began
+                    continue
                 kind = classify(exc)
                 budget.failed(exc)
                 if kind is ErrorKind.REJECTED:
+                    wait.found()
                     self.breaker.record(True, probe=turn.probe)
                     await self._outcome(
                         uc, record, envelope, "rejected", errors=_issues(exc), amili_status=_amili_status(exc)
@@ -156,22 +218,24 @@ class RecordHandler:
                     # Amili answered (this record's access, or our endpoint): no outage, no retry.
                     self.breaker.record(True, probe=turn.probe)
                     log.warning("refused by Amili for this record: %s; dead-lettering", error_class(exc), extra=extra)
-                    await self._dead_letter(rt, record, exc, budget, envelope)
+                    await self._dead_letter(stream, rt, record, exc, budget, envelope)
                     return "dead_lettered"
                 if kind is ErrorKind.FATAL:
+                    wait.found()
                     if turn.probe:
                         self.breaker.probe_abandoned()  # a bug says nothing about Amili's health
                     log.error("use case failed; dead-lettering", exc_info=True, extra=extra)
-                    await self._dead_letter(rt, record, exc, budget, envelope)
+                    await self._dead_letter(stream, rt, record, exc, budget, envelope)
                     return "dead_lettered"
                 self.breaker.record(False, probe=turn.probe)
                 if budget.exhausted():
                     log.warning("retry budget spent after %d attempts", budget.attempts, extra=extra)
-                    await self._dead_letter(rt, record, exc, budget, envelope)
+                    await self._dead_letter(stream, rt, record, exc, budget, envelope)
                     return "dead_lettered"
                 self.metrics.retries.labels(uc.name, error_class(exc)).inc()
                 await asyncio.sleep(budget.next_delay(exc))
             else:
+                wait.found()
                 self.breaker.record(True, probe=turn.probe)
                 case_url = self.amili.deep_link(result.case_id) if result.case_id and self.amili else None
                 value, headers = await self._outcome(
@@ -219,13 +283,16 @@ class RecordHandler:
             self.recent.put(uc.name, _identity(envelope), value, headers)
         return value, headers
 
-    async def _poison(self, rt: UseCaseRuntime, record: Inbound, exc: ContractError) -> None:
-        budget = Budget(rt.policy)
+    async def _poison(
+        self, stream: StreamRuntime, rt: UseCaseRuntime | None, record: Inbound, exc: ContractError
+    ) -> None:
+        budget = Budget(rt.policy if rt else RetryPolicy())
         budget.failed(exc)
+        name = _label(stream, rt)
         outcome = outcome_for_undecodable(
             record.value,
             record.headers,
-            use_case=rt.use_case.name,
+            use_case=name,
             error=exc,
             topic=record.topic,
             partition=record.partition,
@@ -235,13 +302,14 @@ class RecordHandler:
             "poison record dead-lettered: %s [%s]",
             exc.field,
             exc.rule,
-            extra={"use_case": rt.use_case.name, "topic": record.topic, "offset": record.offset},
+            extra={"use_case": name, "topic": record.topic, "offset": record.offset},
         )
-        await self._dead_letter(rt, record, exc, budget, None, outcome=outcome)
+        await self._dead_letter(stream, rt, record, exc, budget, None, outcome=outcome)
 
     async def _dead_letter(
         self,
-        rt: UseCaseRuntime,
+        stream: StreamRuntime,
+        rt: UseCaseRuntime | None,
         record: Inbound,
         exc: BaseException,
         budget: Budget,
@@ -249,7 +317,9 @@ class RecordHandler:
         *,
         outcome: CloudEvent | None = None,
     ) -> None:
-        uc = rt.use_case
+        # Dead letters stay with the stream they came from (a redrive sends them back there).
+        name = _label(stream, rt)
+        publishes = rt.use_case.publishes if rt else stream.route.publishes
         now = time.time()
         headers = dead_letter_headers(
             original_headers=record.headers,
@@ -257,8 +327,8 @@ class RecordHandler:
             partition=record.partition,
             offset=record.offset,
             timestamp_ms=record.timestamp_ms,
-            consumer_group=rt.group_id,
-            use_case=uc.name,
+            consumer_group=stream.route.group,
+            use_case=name,
             attempts=budget.attempts,
             first_failure=datetime.fromtimestamp(budget.first_failure or now, UTC),
             last_failure=datetime.fromtimestamp(budget.last_failure or now, UTC),
@@ -270,14 +340,14 @@ class RecordHandler:
         )
         sends = [
             self.publisher.publish(
-                uc.dead_letter_topic, record.key, record.value, headers, on_failure=self._publish_failed
+                stream.route.dead_letter_topic, record.key, record.value, headers, on_failure=self._publish_failed
             )
         ]
         if outcome is None and envelope is not None:
             detail = {"error_class": error_class(exc), "attempts": budget.attempts}
             outcome = build_outcome(
                 envelope,
-                use_case=uc.name,
+                use_case=name,
                 status="dead_lettered",
                 detail=detail,
                 may_have_landed=budget.may_have_landed,
@@ -285,18 +355,24 @@ class RecordHandler:
         if outcome is not None:
             value, out_headers = encode_event(outcome), event_headers(outcome)
             sends.append(
-                self.publisher.publish(uc.publishes, record.key, value, out_headers, on_failure=self._publish_failed)
+                self.publisher.publish(publishes, record.key, value, out_headers, on_failure=self._publish_failed)
             )
         await asyncio.gather(*sends)
-        self.metrics.dead_letters.labels(uc.name, error_class(exc)).inc()
+        self.metrics.dead_letters.labels(name, error_class(exc)).inc()
 
     def _publish_failed(self, exc: BaseException) -> None:
         self.metrics.publish_failures.labels(type(exc).__name__).inc()
 
 
+def _label(stream: StreamRuntime, rt: UseCaseRuntime | None) -> str:
+    """The use-case label of a record: its use case, or its stream when no use case took it."""
+    return rt.use_case.name if rt else stream.route.name
+
+
 def _issues(exc: BaseException) -> list[FieldIssue]:
     issues = getattr(exc, "issues", None) if isinstance(exc, RejectedError) else None
-    rule = error_class(exc).removesuffix("Error").lower() or "rejected"
+    # "No such case" keeps the rule it had before the wait existed: producers already parse it.
+    rule = "rejected" if awaits_case(exc) else error_class(exc).removesuffix("Error").lower() or "rejected"
     if issues:
         return [FieldIssue(field=str(f), rule=rule, message=redact(str(m))) for f, m in issues.items()]
     return [FieldIssue(field="request", rule=rule, message=redact(str(exc)) or rule)]

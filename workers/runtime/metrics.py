@@ -53,6 +53,15 @@ class Metrics:
             ["use_case", "error_class"],
             registry=r,
         )
+        self.case_waits = Counter(
+            "amili_fleet_case_waits_total",
+            "Follow-ups that found no case at Amili and waited for it: started, found, gave_up",
+            ["use_case", "event"],
+            registry=r,
+        )
+        self.awaiting_case = Gauge(
+            "amili_fleet_awaiting_case", "Records waiting now for their case to appear", ["use_case"], registry=r
+        )
         self.publish_failures = Counter(
             "amili_fleet_publish_failures_total",
             "Outcome or dead-letter sends the broker did not acknowledge",

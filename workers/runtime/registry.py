@@ -38,10 +38,12 @@ class UseCaseOptions(BaseModel):
     concurrency: int | None = Field(default=None, ge=1)
     max_attempts: int | None = Field(default=None, ge=1)
     retry_seconds: float | None = Field(default=None, gt=0)
+    #: how long a follow-up whose case Amili does not hold yet keeps looking (0: reject at once)
+    await_case_seconds: float | None = Field(default=None, ge=0)
     #: "always": every attempt looks the natural key up before writing (registrations);
     #: "window": only records that may have landed (reconcile window, earlier attempt that may have landed)
     reconcile: Literal["always", "window"] = "window"
-    #: where dead letters go (default: the consumed topic + ".dlq")
+    #: where the dead letters of the use case's own stream go (default: the consumed topic + ".dlq")
     dead_letter_topic: str | None = Field(default=None, min_length=1)
     #: which Amili API client the use case needs
     client: Literal["creditor", "partner", "none"] = "creditor"

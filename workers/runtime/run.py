@@ -1,10 +1,12 @@
-"""`amili-fleet run USE_CASE... | --all`: run one or several use cases in this process until SIGTERM.
+"""`amili-fleet run NAME... | --all`: run one or several streams and pollers in this process until SIGTERM.
 
-A name is a consuming use case (`@use_case`) or a poller (`@poller`, workers.runtime.polling); both
-kinds can share a process, its Amili client, its producer and its health port.
+A name is a stream (workers.runtime.routes: a use case's own topic, named after the use case, or a
+multi-type stream such as `claims`) or a poller (`@poller`, workers.runtime.polling); both kinds can
+share a process, its Amili client, its producer and its health port. `--all` runs every stream and
+every poller; `--list` shows what each stream consumes and carries.
 
 Settings come from the environment (`KAFKA_*`, `AMILI_*`, `WORKER_*`, `DOCUMENT_FETCH_*`, see
-docs/runtime.md), are loaded once here and passed down. A bad setting or an unknown use case stops the
+docs/runtime.md), are loaded once here and passed down. A bad setting or an unknown stream stops the
 start with exit code 2 and a message naming the field.
 """
 
@@ -27,16 +29,17 @@ from workers.runtime.engine import Engine
 from workers.runtime.kafka_settings import KafkaSettings
 from workers.runtime.metrics import Metrics
 from workers.runtime.polling import Poller, registered_pollers
-from workers.runtime.registry import UseCase, UseCaseError, discover, select
+from workers.runtime.registry import UseCaseError, discover
+from workers.runtime.routes import Route, build_routes, select_routes
 from workers.runtime.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("use_cases", nargs="*", metavar="USE_CASE", help="use cases to run (see --list)")
-    parser.add_argument("--all", action="store_true", help="run every registered use case")
-    parser.add_argument("--list", action="store_true", help="list the registered use cases and exit")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="streams or pollers to run (see --list)")
+    parser.add_argument("--all", action="store_true", help="run every stream and every poller")
+    parser.add_argument("--list", action="store_true", help="list the streams and pollers and exit")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,41 +53,41 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):  # stderr without a fileno
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
-        registry = discover(worker.use_case_modules)
+        routes = build_routes(discover(worker.use_case_modules), worker)
         pollers = registered_pollers()
         if args.list:
-            for name, uc in sorted(registry.items()):
-                print(f"{name}\tconsumes {uc.consumes}")
+            for route in routes.values():
+                print(route.describe())
             for name, spec in sorted(pollers.items()):
                 print(f"{name}\tpolls Amili every {spec.every_seconds:.0f}s, publishes {spec.publishes}")
             return 0
-        use_cases, chosen_pollers = choose(args.use_cases, all_=args.all, pollers=pollers)
+        streams, chosen_pollers = choose(args.names, all_=args.all, routes=routes, pollers=pollers)
     except UseCaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(serve(use_cases, worker, kafka, chosen_pollers))
+        return asyncio.run(serve(streams, worker, kafka, chosen_pollers))
     except ValidationError as exc:  # AmiliSettings, read only when a use case needs Amili
         return _settings_error(exc)
 
 
-def choose(names: Sequence[str], *, all_: bool, pollers: dict[str, Poller]) -> tuple[list[UseCase], list[Poller]]:
-    """Split the requested names into consumer use cases and pollers; an unknown name is an error."""
+def choose(
+    names: Sequence[str], *, all_: bool, routes: dict[str, Route], pollers: dict[str, Poller]
+) -> tuple[list[Route], list[Poller]]:
+    """Split the requested names into streams and pollers; an unknown name is an error listing both."""
     if all_:
-        return select([], all_=True), [pollers[n] for n in sorted(pollers)]
-    consumers = [n for n in names if n not in pollers]
-    chosen_pollers = [pollers[n] for n in names if n in pollers]
+        return list(routes.values()), [pollers[n] for n in sorted(pollers)]
+    if not names:
+        raise UseCaseError("name at least one stream or poller, or pass --all")
     try:
-        use_cases = select(consumers) if consumers or not chosen_pollers else []
+        streams = select_routes(routes, [n for n in names if n not in pollers])
     except UseCaseError as exc:
-        if pollers:
-            raise UseCaseError(f"{exc}; pollers: {', '.join(sorted(pollers))}") from None
-        raise
-    return use_cases, chosen_pollers
+        raise UseCaseError(f"{exc}; pollers: {', '.join(sorted(pollers)) or 'none'}") from None
+    return streams, [pollers[n] for n in names if n in pollers]
 
 
 async def serve(
-    use_cases: Sequence[UseCase], worker: WorkerSettings, kafka: KafkaSettings, pollers: Sequence[Poller] = ()
+    streams: Sequence[Route], worker: WorkerSettings, kafka: KafkaSettings, pollers: Sequence[Poller] = ()
 ) -> int:
     """Run the engine until SIGTERM or SIGINT, then drain within WORKER_DRAIN_SECONDS."""
     stop = asyncio.Event()
@@ -92,8 +95,8 @@ async def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     metrics = Metrics()
-    if not pollers and all(uc.options.client == "none" for uc in use_cases):
-        return await Engine(use_cases, worker=worker, kafka=kafka, metrics=metrics).run(stop)
+    if not pollers and all(uc.options.client == "none" for route in streams for uc in route.use_cases):
+        return await Engine(streams, worker=worker, kafka=kafka, metrics=metrics).run(stop)
     from workers.amili.client import AmiliClient
     from workers.amili.settings import AmiliSettings
     from workers.runtime.claim_check import DocumentFetcher, DocumentFetchSettings
@@ -112,7 +115,7 @@ async def serve(
         DocumentFetcher(fetch_settings) as documents,
     ):
         engine = Engine(
-            use_cases, worker=worker, kafka=kafka, amili=amili, documents=documents, metrics=metrics, pollers=pollers
+            streams, worker=worker, kafka=kafka, amili=amili, documents=documents, metrics=metrics, pollers=pollers
         )
         return await engine.run(stop)
 

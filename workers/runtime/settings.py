@@ -1,4 +1,4 @@
-"""The worker's own settings (`WORKER_*`): group, caps, budgets, retries, breaker, health port.
+"""The worker's own settings (`WORKER_*`): groups, streams, caps, budgets, retries, breaker, health port.
 
 Loaded once by `amili-fleet run` and passed down; nothing here reads the environment at import time.
 Kafka connection settings live in `kafka_settings.py` (`KAFKA_*`), Amili's in `workers.amili` (`AMILI_*`).
@@ -6,13 +6,26 @@ Kafka connection settings live in `kafka_settings.py` (`KAFKA_*`), Amili's in `w
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AssignmentStrategy = Literal["range", "roundrobin", "cooperative-sticky"]
 LogFormat = Literal["json", "text"]
+#: A Kafka topic name (Kafka's own rule).
+Topic = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]
+
+
+class StreamSetting(BaseModel):
+    """One entry of WORKER_STREAMS: the fields of a stream to change (or all of a new stream's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topics: list[Topic] | None = Field(default=None, min_length=1, description="topics consumed, named in full")
+    types: dict[str, str] | None = Field(default=None, min_length=1, description="event type -> use case")
+    group: str | None = Field(default=None, min_length=1, description="consumer group (default prefix + name)")
+    dead_letter_topic: Topic | None = Field(default=None, description="default: first topic + .dlq")
 
 
 class WorkerSettings(BaseSettings):
@@ -22,11 +35,12 @@ class WorkerSettings(BaseSettings):
 
     # --- consumer group ---------------------------------------------------------------------------
     group_prefix: str = Field(
-        default="amili-fleet.", description="consumer group of a use case = prefix + use-case name"
+        default="amili-fleet.",
+        description="consumer group of a stream = prefix + stream name (a use case's own stream is named after it)",
     )
     group_instance_id: str | None = Field(
         default=None,
-        description="static membership id (a StatefulSet pod name); suffixed with the use case per consumer",
+        description="static membership id (a StatefulSet pod name); suffixed with the stream per consumer",
     )
     assignment_strategy: AssignmentStrategy = Field(
         default="cooperative-sticky", description="partition assignment: range, roundrobin or cooperative-sticky"
@@ -36,6 +50,17 @@ class WorkerSettings(BaseSettings):
         description="extra KafkaConsumer kwargs as JSON (tuning, and the tests' fast group settings)",
     )
     producer_overrides: dict[str, Any] = Field(default_factory=dict, description="extra KafkaProducer kwargs")
+
+    # --- streams: which topics are consumed, which event type goes to which use case ------------------
+    topic_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="prefix of every default stream topic and dead-letter topic (not of outcomes)",
+    )
+    streams: dict[str, StreamSetting | None] = Field(
+        default_factory=dict,
+        description="JSON: stream name -> fields to change, a new stream, or null to drop a default stream",
+    )
 
     # --- flow control -----------------------------------------------------------------------------
     max_in_flight: int = Field(
@@ -59,6 +84,11 @@ class WorkerSettings(BaseSettings):
     retry_seconds: float = Field(default=900.0, gt=0, description="time budget of one record's retries")
     retry_initial_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=60.0, gt=0)
+    await_case_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how long a follow-up whose case Amili does not hold yet keeps looking before it is rejected",
+    )
 
     # --- circuit breaker ----------------------------------------------------------------------------
     breaker_window: int = Field(default=20, ge=1, description="last Amili calls the failure ratio is taken over")
@@ -106,8 +136,8 @@ class WorkerSettings(BaseSettings):
             raise ValueError("breaker_open_seconds must not exceed breaker_max_open_seconds")
         return self
 
-    def group_id(self, use_case: str) -> str:
-        return f"{self.group_prefix}{use_case}"
+    def group_id(self, stream: str) -> str:
+        return f"{self.group_prefix}{stream}"
 
-    def instance_id(self, use_case: str) -> str | None:
-        return f"{self.group_instance_id}.{use_case}" if self.group_instance_id else None
+    def instance_id(self, stream: str) -> str | None:
+        return f"{self.group_instance_id}.{stream}" if self.group_instance_id else None

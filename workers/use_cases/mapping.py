@@ -13,7 +13,7 @@ from schemas.actions import CaseEvent
 from schemas.common import Address, CaseRef, Customer
 from schemas.partner import CreditorSetup
 from workers.amili import assumptions, bodies
-from workers.amili.errors import FieldRefused, RejectedError
+from workers.amili.errors import CaseNotFoundError, FieldRefused, RejectedError
 from workers.amili.models import CreditorAction
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ async def resolve_case_id(amili: Any, creditor: str, case: CaseRef) -> str:
         return case.case_id
     found = await amili.find_case_by_invoice_number(creditor, case.invoice_number)
     if found is None:
-        raise RejectedError(
+        raise CaseNotFoundError(
             "Amili has no case with this invoice number for the creditor",
             issues={"data.case.invoice_number": "no case with this invoice number at Amili"},
         )
