@@ -94,6 +94,7 @@ class Engine:
         self._scheduler: KeyedScheduler[Inbound] | None = None
         self._handler: RecordHandler | None = None
         self._publisher: Publisher | None = None
+        self._watermarks: WatermarkStore | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ class Engine:
                 log.warning("pollers did not finish within the drain budget; their next run repeats this one")
             except Exception:
                 log.exception("pollers failed")
+        if self._watermarks is not None:
+            await loop.run_in_executor(None, self._watermarks.close)
         await self._shutdown()
         await health.close()
         return exit_code
@@ -155,12 +158,14 @@ class Engine:
         if not self.pollers:
             return None
         assert self._publisher is not None
+        # One store for the process: it keeps its Kafka clients, so an idle poller opens no connection.
+        self._watermarks = WatermarkStore(self.kafka)
         return asyncio.get_running_loop().create_task(
             serve_pollers(
                 self.pollers,
                 amili=self.amili,
                 publisher=self._publisher,
-                watermarks=WatermarkStore(self.kafka),
+                watermarks=self._watermarks,
                 stop=self._pollers_stop,
                 every_seconds=self.worker.poll_interval_seconds,
                 on_run=self.metrics.observe_poll,
