@@ -1,12 +1,14 @@
 """`amili-fleet topics plan|apply`: provision every topic the fleet uses, from the settings.
 
-    amili-fleet topics plan [--exit-code]       what apply would change (--exit-code: exit 2 when anything)
-    amili-fleet topics apply [--add-partitions] create and alter (and extend, when asked); never delete or shrink
-    amili-fleet topics list                     the topics as configured, without asking the cluster
+    amili-fleet topics plan [--exit-code] [NAME...]        what apply would change (--exit-code: exit 2 if any)
+    amili-fleet topics apply [--add-partitions] [NAME...]  create and alter (and extend, when asked)
+    amili-fleet topics list [NAME...]                      the topics as configured, without asking the cluster
     (before the action: --timeout S, seconds to wait for the cluster)
 
 The topics are derived from the streams (WORKER_STREAMS, WORKER_TOPIC_PREFIX), the registered use cases and
-pollers, and the runtime's state topics; how they are created from `TOPICS_*` (workers/runtime/topics.py).
+pollers, and the runtime's state topics; NAME (a stream or a poller, as for `run`) limits them to what those
+run, as the chart's Job does for the entries it deploys, else every stream and poller counts; how they are
+created comes from `TOPICS_*` (workers/runtime/topics.py).
 Kafka is reached with the `KAFKA_*` settings, so the same SASL/TLS settings as the workers apply; the
 principal needs Describe, DescribeConfigs, Create and AlterConfigs on these topics (and Alter to extend).
 Exit codes: 0 done (or nothing to do), 1 the cluster refused or could not be reached, 2 bad settings.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 
@@ -37,13 +40,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     apply_parser.add_argument(
         "--add-partitions", action="store_true", help="also add partitions where fewer exist than configured"
     )
-    sub.add_parser("list", help="the topics as configured (no cluster needed)")
+    list_parser = sub.add_parser("list", help="the topics as configured (no cluster needed)")
+    for command in (plan_parser, apply_parser, list_parser):
+        command.add_argument("names", nargs="*", metavar="NAME", help="streams or pollers (default: all)")
 
 
-def configured_topics(worker: WorkerSettings, topics: TopicSettings) -> list[TopicSpec]:
-    """Every topic of this configuration: all streams and pollers, whichever process runs them."""
+def configured_topics(worker: WorkerSettings, topics: TopicSettings, names: Sequence[str] = ()) -> list[TopicSpec]:
+    """The topics of the named streams and pollers (all of them when none is named), whoever runs them."""
     routes = build_routes(discover(worker.use_case_modules), worker)
-    return desired_topics(routes.values(), [p.publishes for p in registered_pollers().values()], topics)
+    pollers = registered_pollers()
+    if names:
+        unknown = [n for n in names if n not in routes and n not in pollers]
+        if unknown:
+            known = ", ".join(sorted([*routes, *pollers]))
+            raise UseCaseError(f"unknown stream or poller {', '.join(map(repr, unknown))} (known: {known})")
+        routes = {n: r for n, r in routes.items() if n in names}
+        pollers = {n: p for n, p in pollers.items() if n in names}
+    return desired_topics(routes.values(), [p.publishes for p in pollers.values()], topics)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: setting {exc.title}.{where}: {error['msg']}", file=sys.stderr)
         return 2
     try:
-        specs = configured_topics(worker, settings)
+        specs = configured_topics(worker, settings, args.names)
     except UseCaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
