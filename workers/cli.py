@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "amili-check": ("workers.amili.check", "check the Amili credentials (token exchange and one read)"),
     "run": ("workers.runtime.run", "run one or several use cases (USE_CASE... or --all) until SIGTERM"),
     "dlq": ("workers.runtime.dlq", "list, show and redrive dead letters"),
+    "topics": ("workers.runtime.topics_command", "plan or apply every topic the fleet uses (partitions, configs)"),
     "schemas": ("schemas.cli", "export the event contracts (JSON Schema, AsyncAPI) or list the catalog"),
     "demo": ("workers.demo.cli", "run the whole fleet on loopback with realistic traffic and a summary"),
 }

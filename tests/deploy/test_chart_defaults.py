@@ -75,6 +75,11 @@ def test_probes_use_the_health_port(deployments):
         assert worker["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
         assert worker["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
         assert worker["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+        # Start-up gets two minutes (connect, join the group) before liveness counts.
+        startup = worker["startupProbe"]
+        assert startup["httpGet"] == {"path": "/healthz", "port": "health"}
+        assert startup["periodSeconds"] * startup["failureThreshold"] == 120
+        assert "initialDelaySeconds" not in worker["livenessProbe"]
 
 
 def test_grace_period_outlasts_the_drain_budget(deployments):
@@ -120,7 +125,8 @@ def test_amili_key_is_a_mounted_file(docs, deployments):
 
 def test_optional_pieces_are_off_by_default(docs, deployments):
     kinds = {d["kind"] for d in docs}
-    assert kinds == {"ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"}
+    # The topics Job is on by default: the project provisions its topics (topics.provision).
+    assert kinds == {"ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "Service", "ServiceAccount"}
     for deployment in deployments.values():
         names = {e["name"] for e in container(deployment)["env"]}
         assert "WORKER_GROUP_INSTANCE_ID" not in names
@@ -130,6 +136,8 @@ def test_every_use_case_has_a_disruption_budget(docs):
     budgets = by_use_case(docs, "PodDisruptionBudget")
     assert sorted(budgets) == ALL
     assert all(b["spec"]["maxUnavailable"] == 1 for b in budgets.values())
+    # A pod that is not ready (stuck draining, failing) never blocks a node drain.
+    assert {b["spec"]["unhealthyPodEvictionPolicy"] for b in budgets.values()} == {"AlwaysAllow"}
 
 
 def test_service_exposes_metrics_of_unready_pods_too(docs):

@@ -25,6 +25,7 @@ from tests.deploy.rendering import (
 )
 
 SECRET_NAMES = {"amili-account-key", "amili-partner-key", "kafka-credentials", "kafka-cluster-ca"}
+PARTNER_USE_CASES = {"provision_account", "provision_creditor"}
 
 
 def _with_autoscaling(values: dict[str, Any], **per_use_case: dict[str, Any]) -> dict[str, Any]:
@@ -59,12 +60,12 @@ def test_kafka_sasl_password_and_ca_are_mounted_files(docs):
     assert data["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert data["KAFKA_SASL_PASSWORD_FILE"] == "/var/run/secrets/amili-fleet/kafka-sasl/password"
     assert data["KAFKA_SSL_CAFILE"] == "/var/run/secrets/amili-fleet/kafka-ca/ca.crt"
-    assert data["AMILI_PARTNER_PRIVATE_KEY_FILE"] == "/var/run/secrets/amili-fleet/amili-partner/private-key.pem"
     assert data["WORKER_MAX_IN_FLIGHT"] == "128"
-    for deployment in by_use_case(docs, "Deployment").values():
+    for name, deployment in by_use_case(docs, "Deployment").items():
         pod = deployment["spec"]["template"]["spec"]
         secrets = {v["secret"]["secretName"]: v for v in pod["volumes"] if "secret" in v}
-        assert set(secrets) == SECRET_NAMES
+        expected = SECRET_NAMES if name in PARTNER_USE_CASES else SECRET_NAMES - {"amili-partner-key"}
+        assert set(secrets) == expected, name
         assert secrets["kafka-credentials"]["secret"]["items"] == [{"key": "sasl-password", "path": "password"}]
         mounts = {m["mountPath"]: m for m in container(deployment)["volumeMounts"]}
         for path in (data["KAFKA_SASL_PASSWORD_FILE"], data["KAFKA_SSL_CAFILE"], data["AMILI_PRIVATE_KEY_FILE"]):
@@ -88,19 +89,63 @@ def test_static_membership_takes_the_pod_name(docs):
         assert env["WORKER_GROUP_INSTANCE_ID"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
 
 
-def test_keda_scales_on_lag_up_to_the_partition_count(docs):
+def test_keda_scales_on_the_consumer_groups_lag_up_to_the_partition_count(docs):
     scaled = by_use_case(docs, "ScaledObject")
     partitions = {uc["name"]: uc["partitions"] for uc in default_values()["useCases"]}
+    topics = {uc["name"]: uc["topic"] for uc in default_values()["useCases"]}
     assert set(scaled) == set(USE_CASES) - {"register_payment"}
     for name, obj in scaled.items():
         spec = obj["spec"]
         assert spec["scaleTargetRef"]["name"] == f"fleet-amili-fleet-{name.replace('_', '-')}"
         assert spec["maxReplicaCount"] == partitions[name]
         (trigger,) = spec["triggers"]
-        assert trigger["type"] == "prometheus"
-        assert "amili_fleet_consumer_lag_records" in trigger["metadata"]["query"]
-        assert f'use_case="{name}"' in trigger["metadata"]["query"]
-        assert f'namespace="{NAMESPACE}"' in trigger["metadata"]["query"]
+        # KEDA's own kafka scaler on the group the worker commits in (routes.py: prefix + stream name).
+        assert trigger["type"] == "kafka"
+        metadata = trigger["metadata"]
+        assert metadata["consumerGroup"] == f"amili-fleet.{name}"
+        assert metadata["topic"] == topics[name]
+        assert metadata["bootstrapServers"] == "kafka-bootstrap.kafka:9093"
+        assert metadata["offsetResetPolicy"] == "earliest"  # as the workers start a new group
+        assert (metadata["sasl"], metadata["tls"]) == ("scram_sha512", "enable")
+        assert trigger["authenticationRef"] == {"name": "fleet-amili-fleet-kafka"}
+
+
+def test_keda_reaches_kafka_with_the_workers_credentials(docs):
+    (auth,) = of_kind(docs, "TriggerAuthentication").values()
+    spec = auth["spec"]
+    assert spec["secretTargetRef"] == [
+        {"parameter": "password", "name": "kafka-credentials", "key": "sasl-password"},
+        {"parameter": "ca", "name": "kafka-cluster-ca", "key": "ca.crt"},
+    ]
+    # The user name is no secret: KEDA reads it from the worker container's environment (its ConfigMap).
+    assert spec["env"] == [{"parameter": "username", "name": "KAFKA_SASL_USERNAME", "containerName": "worker"}]
+    deployment = by_use_case(docs, "Deployment")["register_invoice"]
+    assert container(deployment)["name"] == "worker"
+
+
+def test_the_prometheus_trigger_is_an_option():
+    docs = render(_with_autoscaling(EVERYTHING, register_invoice={"keda": {"trigger": "prometheus"}}))
+    scaled = by_use_case(docs, "ScaledObject")
+    (trigger,) = scaled["register_invoice"]["spec"]["triggers"]
+    assert trigger["type"] == "prometheus"
+    assert 'use_case="register_invoice"' in trigger["metadata"]["query"]
+    assert f'namespace="{NAMESPACE}"' in trigger["metadata"]["query"]
+    assert scaled["credit_case"]["spec"]["triggers"][0]["type"] == "kafka"
+
+
+def test_the_global_autoscaling_default_skips_pollers():
+    docs = render(merged(REQUIRED, {"autoscaling": {"enabled": True}}))
+    assert set(by_use_case(docs, "ScaledObject")) == set(USE_CASES)
+    deployments = by_use_case(docs, "Deployment")
+    for name in POLLERS:
+        assert deployments[name]["spec"]["replicas"] == 1
+    # Plaintext Kafka: KEDA needs no TriggerAuthentication.
+    assert not of_kind(docs, "TriggerAuthentication")
+
+
+def test_the_kafka_trigger_scales_from_zero():
+    docs = render(merged(REQUIRED, {"autoscaling": {"enabled": True, "minReplicas": 0}}))
+    assert {s["spec"]["minReplicaCount"] for s in by_use_case(docs, "ScaledObject").values()} == {0}
 
 
 def test_hpa_scales_on_cpu(docs):
@@ -164,6 +209,10 @@ def test_notes_list_every_deployment():
         assert f"fleet-amili-fleet-{name.replace('_', '-')}" in notes
 
 
+def _keda(trigger: str, **autoscaling: Any) -> dict[str, Any]:
+    return {"enabled": True, "keda": {"trigger": trigger}, **autoscaling}
+
+
 def _entry(name: str, **extra: Any) -> dict[str, Any]:
     return {"useCases": [{"name": name, "topic": "t", "partitions": 3, **extra}]}
 
@@ -180,6 +229,21 @@ def _entry(name: str, **extra: Any) -> dict[str, Any]:
         (_entry("track_revenue", poller=True, autoscaling={"enabled": True}), "a poller cannot be autoscaled"),
         (_entry("register_invoice", partitions=0, autoscaling={"enabled": True}), "set partitions"),
         (_entry("register_invoice", autoscaling={"enabled": True, "type": "vpa"}), "is not keda or hpa"),
+        (_entry("register_invoice", autoscaling={"enabled": True, "type": "hpa", "minReplicas": 0}), "0 needs type"),
+        (
+            _entry(
+                "register_invoice", autoscaling={"enabled": True, "minReplicas": 0, "keda": {"trigger": "prometheus"}}
+            ),
+            "no worker reports its lag",
+        ),
+        (
+            _entry("register_invoice", autoscaling={"enabled": True, "keda": {"trigger": "cpu"}}),
+            "not kafka or prometheus",
+        ),
+        ({"topics": {"provision": "terraform"}}, "is not job, strimzi or none"),
+        ({"topics": {"provision": "strimzi"}}, "topics.strimzi.clusterName: required"),
+        ({"topics": {"replicationFactor": 1, "minInsyncReplicas": 2}}, "must not exceed topics.replicationFactor"),
+        ({"worker": {"extraConfig": {"AMILI_PARTNER_API_CODE": "p"}}}, "set amili.partnerApiCode"),
         (_entry("Register-Invoice"), "lower_snake_case"),
         ({"kafka": {"securityProtocol": "SASL_SSL"}}, "needs kafka.saslMechanism"),
         ({"amili": {"partnerApiCode": "p"}}, "amili.partnerPrivateKeySecret.name"),
@@ -197,5 +261,6 @@ def test_the_claim_stream_runs_as_its_own_deployment_when_listed():
     claims = by_use_case(docs, "Deployment")["claims"]
     assert container(claims)["args"] == ["run", "claims"]
     (scaler,) = (s for s in of_kind(docs, "ScaledObject").values() if s["metadata"]["name"].endswith("claims"))
-    assert 'use_case="claims"' in scaler["spec"]["triggers"][0]["metadata"]["query"]
+    metadata = scaler["spec"]["triggers"][0]["metadata"]
+    assert (metadata["consumerGroup"], metadata["topic"]) == ("amili-fleet.claims", "billing.claims")
     assert scaler["spec"]["maxReplicaCount"] == 12

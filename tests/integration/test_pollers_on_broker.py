@@ -85,23 +85,21 @@ def test_closed_case_poller_publishes_each_closure_once_across_restarts(
         async with AmiliClient(settings) as amili:
             closed = await close_some_cases(amili, traffic)
             publisher = Publisher(kafka.producer_kwargs())
+            # Each store stands for one process (it keeps its Kafka clients until closed).
+            stores = [WatermarkStore(kafka, topic=watermark_topic) for _ in range(3)]
             try:
-                first = await PollerRunner(
-                    spec, amili=amili, publisher=publisher, watermarks=WatermarkStore(kafka, topic=watermark_topic)
-                ).run_once()
+                first = await PollerRunner(spec, amili=amili, publisher=publisher, watermarks=stores[0]).run_once()
                 # A restarted process: new store, new runner; the watermark comes back from Kafka.
-                again = await PollerRunner(
-                    spec, amili=amili, publisher=publisher, watermarks=WatermarkStore(kafka, topic=watermark_topic)
-                ).run_once()
+                again = await PollerRunner(spec, amili=amili, publisher=publisher, watermarks=stores[1]).run_once()
                 extra = traffic.invoice_issued()
                 result = await amili.register_invoice(invoice_registration(extra))
                 await amili.register_cancellation(
                     CancellationRegistration(creditor=extra.creditor.id, case=result.case)
                 )
-                later = await PollerRunner(
-                    spec, amili=amili, publisher=publisher, watermarks=WatermarkStore(kafka, topic=watermark_topic)
-                ).run_once()
+                later = await PollerRunner(spec, amili=amili, publisher=publisher, watermarks=stores[2]).run_once()
             finally:
+                for store in stores:
+                    store.close()
                 publisher.close()
             return first, again, later, [*closed, extra.invoice_number]
 

@@ -5,11 +5,17 @@ access token, which every other call carries in `X-API-Key`. The token is renewe
 `renewal_margin` seconds before it expires and once more when Amili answers 401; concurrent callers
 wait on one asyncio lock, so an expiry causes one exchange, not a stampede. A refused exchange is an
 `AuthError` (the whole process is affected); a 403 on an ordinary call is `AccessDenied` (one record).
+
+Key rotation: a key read from a file (a mounted Kubernetes Secret, which the kubelet updates in place) is
+read again before each exchange, so a rotated key signs the next renewal (at the latest one token lifetime
+later, at once after a 401) without a restart. An unreadable or invalid new file is logged and the key read
+before keeps signing: a half-written Secret must not stop the fleet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,13 +30,53 @@ from workers.amili.errors import AmiliError, AuthError, TransientError
 from workers.amili.http import AmiliHttp
 from workers.amili.settings import Credential
 
+log = logging.getLogger(__name__)
 
-def load_signing_key(credential: Credential, field: str) -> Any:
-    """Parse the PEM once (signing with a parsed key is cheaper); the error names the field, not the key."""
+
+def _parse(pem: bytes, field: str) -> Any:
+    """Parse a PEM once (signing with a parsed key is cheaper); the error names the field, not the key."""
     try:
-        return load_pem_private_key(credential.private_key_pem, password=None)
+        return load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):
         raise ValueError(f"{field}: not an unencrypted PEM private key") from None
+
+
+class SigningKey:
+    """A credential's parsed key; when it came from a file, `current()` re-reads the file and takes a changed key."""
+
+    def __init__(self, credential: Credential, field: str) -> None:
+        self.field = field
+        self._file = credential.key_file
+        self._pem = credential.private_key_pem
+        self._key = _parse(self._pem, field)
+        #: How many times a changed key was taken from the file (tests and debugging).
+        self.reloads = 0
+
+    def current(self) -> Any:
+        if self._file is None:
+            return self._key
+        try:
+            pem = self._file.read_bytes()
+        except OSError as exc:
+            log.warning(
+                "%s_file: cannot read %s again (%s); signing with the key read before",
+                self.field,
+                self._file,
+                exc.strerror,
+            )
+            return self._key
+        if pem != self._pem:
+            try:
+                key = _parse(pem, self.field)
+            except ValueError:
+                log.warning(
+                    "%s_file: %s no longer holds a valid key; signing with the key read before", self.field, self._file
+                )
+                return self._key
+            self._pem, self._key = pem, key
+            self.reloads += 1
+            log.info("%s_file: %s changed; the new key signs from now on", self.field, self._file)
+        return self._key
 
 
 class TokenProvider:
@@ -40,7 +86,7 @@ class TokenProvider:
         self,
         http: AmiliHttp,
         api_code: str,
-        signing_key: Any,
+        signing_key: SigningKey,
         *,
         algorithm: str = "ES256",
         renewal_margin: float = 60.0,
@@ -61,7 +107,7 @@ class TokenProvider:
     def assertion(self) -> str:
         """A fresh JWT assertion; `exp` is wall-clock time, as Amili checks it."""
         payload = {"api_code": self._api_code, "exp": int(time.time()) + assumptions.ASSERTION_TTL_SECONDS}
-        return jwt.encode(payload, self._key, algorithm=self._algorithm)
+        return jwt.encode(payload, self._key.current(), algorithm=self._algorithm)
 
     async def token(self) -> str:
         """The cached access token, exchanging a new one first when it is due for renewal."""

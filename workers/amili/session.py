@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from schemas import jsonio
 from workers.amili import assumptions
-from workers.amili.auth import AuthorizedHttp, TokenProvider, load_signing_key
+from workers.amili.auth import AuthorizedHttp, SigningKey, TokenProvider
 from workers.amili.errors import AuthError, FieldRefused, RejectedError
 from workers.amili.http import AmiliHttp, OnResponse
 from workers.amili.pagination import Query, build_query, iterate_pages
@@ -56,9 +56,9 @@ class AmiliSession:
         self.settings = settings
         # Keys first: a bad key fails construction before any connection pool exists.
         creditor = settings.creditor_credential()
-        creditor_key = load_signing_key(creditor, "private_key") if creditor else None
+        creditor_key = SigningKey(creditor, "private_key") if creditor else None
         partner = settings.partner_credential() if settings.partner_api_code else None
-        partner_key = load_signing_key(partner, "partner_private_key") if partner else None
+        partner_key = SigningKey(partner, "partner_private_key") if partner else None
         if transport is None:
             transport = ShardedTransport(settings.max_connections, settings.max_keepalive, settings.pool_shard_size)
         self._client = httpx.AsyncClient(
@@ -79,13 +79,13 @@ class AmiliSession:
             trust_env=False,
         )
         self._http = AmiliHttp(self._client, on_response)
-        self._creditor = self._authorized(creditor, creditor_key, clock) if creditor else None
+        self._creditor = self._authorized(creditor, creditor_key, clock) if creditor and creditor_key else None
         # Without a separate partner credential both surfaces share one token rather than hold two.
-        self._partner = self._authorized(partner, partner_key, clock) if partner else self._creditor
+        self._partner = self._authorized(partner, partner_key, clock) if partner and partner_key else self._creditor
         #: (endpoint, field) of undocumented fields Amili refused: left out of every later write.
         self.refused_fields: set[tuple[str, str]] = set()
 
-    def _authorized(self, credential: Credential, key: Any, clock: Callable[[], float]) -> AuthorizedHttp:
+    def _authorized(self, credential: Credential, key: SigningKey, clock: Callable[[], float]) -> AuthorizedHttp:
         tokens = TokenProvider(
             self._http,
             credential.api_code,

@@ -20,13 +20,17 @@ SUPPORTED_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512")
 
 
 class Credential:
-    """One API code and the PEM private key that signs its assertions (the key never appears in repr)."""
+    """One API code and the PEM private key that signs its assertions (the key never appears in repr).
 
-    __slots__ = ("_private_key_pem", "api_code")
+    `key_file` is where the key was read from (a mounted Secret), so a rotated key can be read again.
+    """
 
-    def __init__(self, api_code: str, private_key_pem: bytes) -> None:
+    __slots__ = ("_private_key_pem", "api_code", "key_file")
+
+    def __init__(self, api_code: str, private_key_pem: bytes, key_file: Path | None = None) -> None:
         self.api_code = api_code
         self._private_key_pem = private_key_pem
+        self.key_file = key_file
 
     @property
     def private_key_pem(self) -> bytes:
@@ -101,11 +105,12 @@ class AmiliSettings(BaseSettings):
         """The account credential (reads the key file now), or None when only a partner one is set."""
         if not self.api_code:
             return None
-        return Credential(self.api_code, _load_key("private_key", self.private_key, self.private_key_file))
+        key = _load_key("private_key", self.private_key, self.private_key_file)
+        return Credential(self.api_code, key, self.private_key_file)
 
     def partner_credential(self) -> Credential | None:
         """The Partner API credential, falling back to the account credential when none is set."""
         if not self.partner_api_code:
             return self.creditor_credential()
         key = _load_key("partner_private_key", self.partner_private_key, self.partner_private_key_file)
-        return Credential(self.partner_api_code, key)
+        return Credential(self.partner_api_code, key, self.partner_private_key_file)

@@ -94,6 +94,7 @@ class Engine:
         self._scheduler: KeyedScheduler[Inbound] | None = None
         self._handler: RecordHandler | None = None
         self._publisher: Publisher | None = None
+        self._watermarks: WatermarkStore | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ class Engine:
                 log.warning("pollers did not finish within the drain budget; their next run repeats this one")
             except Exception:
                 log.exception("pollers failed")
+        if self._watermarks is not None:
+            await loop.run_in_executor(None, self._watermarks.close)
         await self._shutdown()
         await health.close()
         return exit_code
@@ -155,12 +158,14 @@ class Engine:
         if not self.pollers:
             return None
         assert self._publisher is not None
+        # One store for the process: it keeps its Kafka clients, so an idle poller opens no connection.
+        self._watermarks = WatermarkStore(self.kafka)
         return asyncio.get_running_loop().create_task(
             serve_pollers(
                 self.pollers,
                 amili=self.amili,
                 publisher=self._publisher,
-                watermarks=WatermarkStore(self.kafka),
+                watermarks=self._watermarks,
                 stop=self._pollers_stop,
                 every_seconds=self.worker.poll_interval_seconds,
                 on_run=self.metrics.observe_poll,
@@ -293,17 +298,38 @@ class Engine:
         return True, "ok"
 
     def ready(self) -> tuple[bool, str]:
+        """Ready means "can take work", not "has work": see `unready_reasons` and `ready_notes`."""
+        reasons = self.unready_reasons()
+        if reasons:
+            return False, "; ".join(reasons)
+        return True, "; ".join(["ok", *self.ready_notes()])
+
+    def unready_reasons(self) -> list[str]:
+        """Why this process cannot take work now (empty: it can). Each check adds its reason here.
+
+        A member with no partition (more replicas than partitions, a surge pod during a rollout) can take work
+        the moment a rebalance hands it some, so it is ready: otherwise a rollout at replicas == partitions
+        never finishes. An open circuit (Amili unreachable) is not a reason either: the process is fine, a new
+        pod would face the same Amili, and a not-ready fleet would only stall rollouts and node drains; it is
+        reported in the ready detail, the circuit metric and its alert instead.
+        """
+        reasons: list[str] = []
         ok, detail = self.alive()
         if not ok:
-            return ok, detail
+            reasons.append(detail)
         if self._draining:
-            return False, "draining"
+            reasons.append("draining")
+        return reasons
+
+    def ready_notes(self) -> list[str]:
+        """What a ready process reports besides "ok": idle streams, an open circuit."""
+        notes: list[str] = []
+        idle = [name for name, c in self.consumers.items() if c.assigned == 0]
+        if idle:
+            notes.append(f"idle, no partition assigned: {', '.join(idle)}")
         if self._breaker is not None and self._breaker.is_open:
-            return False, "Amili unreachable (circuit open)"
-        unassigned = [name for name, c in self.consumers.items() if c.assigned == 0]
-        if unassigned:
-            return False, f"no partitions assigned: {', '.join(unassigned)}"
-        return True, "ok"
+            notes.append("circuit open: Amili unreachable, partitions paused")
+        return notes
 
 
 def _on_topics(topics: frozenset[str], key: Hashable) -> bool:

@@ -74,7 +74,9 @@ drain budget, grace period and autoscaling. Returned as YAML; callers use `fromY
 {{- if not (regexMatch "^[a-z][a-z0-9_]*$" $entry.name) -}}
 {{- fail (printf "useCases.%s: name must be a registered use case (lower_snake_case)" $entry.name) -}}
 {{- end -}}
+{{- /* merge keeps the first map's values unless they are empty (0, false, ""): set the entry's own scalars again. */ -}}
 {{- $uc := merge (deepCopy $entry) (deepCopy $root.Values.defaults) -}}
+{{- range $key, $value := $entry }}{{ if not (kindIs "map" $value) }}{{ $_ := set $uc $key $value }}{{ end }}{{ end -}}
 {{- if hasKey ($uc.env | default dict) "WORKER_DRAIN_SECONDS" -}}
 {{- fail (printf "useCases.%s.env.WORKER_DRAIN_SECONDS: set useCases[].drainSeconds instead, so the grace period follows it" $entry.name) -}}
 {{- end -}}
@@ -92,20 +94,35 @@ drain budget, grace period and autoscaling. Returned as YAML; callers use `fromY
 {{- if le (float64 $grace) $drain -}}
 {{- fail (printf "useCases.%s: terminationGracePeriodSeconds (%v) must be longer than the drain budget WORKER_DRAIN_SECONDS (%v), or Kubernetes kills the worker mid-drain" $entry.name $grace $drain) -}}
 {{- end -}}
-{{- $as := merge (deepCopy ($entry.autoscaling | default dict)) (deepCopy $root.Values.autoscaling) -}}
+{{- $own := $entry.autoscaling | default dict -}}
+{{- $as := merge (deepCopy $own) (deepCopy $root.Values.autoscaling) -}}
+{{- range $key, $value := $own -}}
+{{- if kindIs "map" $value }}{{ range $k, $v := $value }}{{ $_ := set (get $as $key) $k $v }}{{ end }}{{ else }}{{ $_ := set $as $key $value }}{{ end -}}
+{{- end -}}
 {{- $partitions := int64 ($entry.partitions | default 0) -}}
 {{- if $entry.poller -}}
 {{- if and (hasKey $entry "replicas") (ne (int64 $entry.replicas) 1) -}}
 {{- fail (printf "useCases.%s: a poller runs exactly one replica (it must never run twice at once)" $entry.name) -}}
 {{- end -}}
-{{- if $as.enabled -}}
+{{- if ($entry.autoscaling | default dict).enabled -}}
 {{- fail (printf "useCases.%s.autoscaling: a poller cannot be autoscaled (it runs exactly one replica)" $entry.name) -}}
 {{- end -}}
+{{- /* The global autoscaling.enabled default skips pollers. */ -}}
+{{- $_ := set $as "enabled" false -}}
 {{- $_ := set $uc "replicas" 1 -}}
 {{- end -}}
 {{- if $as.enabled -}}
 {{- if not (has $as.type (list "keda" "hpa")) -}}
 {{- fail (printf "useCases.%s.autoscaling.type: %q is not keda or hpa" $entry.name $as.type) -}}
+{{- end -}}
+{{- if and (eq $as.type "keda") (not (has $as.keda.trigger (list "kafka" "prometheus"))) -}}
+{{- fail (printf "useCases.%s.autoscaling.keda.trigger: %q is not kafka or prometheus" $entry.name $as.keda.trigger) -}}
+{{- end -}}
+{{- if lt (int64 $as.minReplicas) 0 -}}
+{{- fail (printf "useCases.%s.autoscaling.minReplicas: must not be negative" $entry.name) -}}
+{{- end -}}
+{{- if and (eq (int64 $as.minReplicas) 0) (not (and (eq $as.type "keda") (eq $as.keda.trigger "kafka"))) -}}
+{{- fail (printf "useCases.%s.autoscaling.minReplicas: 0 needs type keda with the kafka trigger (with no pod, no worker reports its lag)" $entry.name) -}}
 {{- end -}}
 {{- $max := int64 ($as.maxReplicas | default $partitions) -}}
 {{- if le $max 0 -}}
@@ -121,5 +138,11 @@ drain budget, grace period and autoscaling. Returned as YAML; callers use `fromY
 {{- $_ := set $uc "terminationGracePeriodSeconds" $grace -}}
 {{- $_ := set $uc "partitions" $partitions -}}
 {{- $_ := set $uc "poller" (default false $entry.poller) -}}
+{{- $topics := $entry.topics | default (list $entry.topic) | compact -}}
+{{- if not $topics -}}
+{{- fail (printf "useCases.%s: set topic (or topics)" $entry.name) -}}
+{{- end -}}
+{{- $_ := set $uc "topics" $topics -}}
+{{- $_ := set $uc "deadLetterTopic" ($entry.deadLetterTopic | default (printf "%s.dlq" (first $topics))) -}}
 {{- toYaml $uc -}}
 {{- end -}}
