@@ -70,7 +70,7 @@ class PollContext:
             return True
         # The value itself is Amili's enum-like word (no personal data), cut short for the log line.
         log.warning(
-            "Amili sent an unknown %s; published as sent: %s", field_name, value[:50], extra={"poller": self.poller}
+            "Amili sent an unknown %s, published and counted: %s", field_name, value[:50], extra={"poller": self.poller}
         )
         if self.on_unknown is not None:
             self.on_unknown(self.poller, field_name)
