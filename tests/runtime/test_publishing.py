@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import orjson
+import pytest
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, TopicAuthorizationFailedError
 
 from schemas.deadletter import HEADERS_DROPPED, VALUE_EXCERPT_BYTES, VALUE_TRUNCATED, read_dead_letter
@@ -73,13 +74,14 @@ def _harness(publisher: MemoryPublisher, handler: Any = None, **kwargs: Any) -> 
 @run_async
 async def test_an_oversized_record_is_dead_lettered_with_its_position_headers_and_an_excerpt():
     h = _harness(EdgePublisher())
-    record = inbound(value=_oversized_event(), headers=[("trace", b"t-1")])
+    original = _oversized_event()
+    record = inbound(value=original, headers=[("trace", b"t-1")])
     await h.handle(record)
     (letter,) = h.publisher.on("in.dlq")
     _, key, value, headers = letter
     assert key == record.key
-    assert value == record.value[:VALUE_EXCERPT_BYTES]
-    assert (VALUE_TRUNCATED, str(len(record.value)).encode()) in headers
+    assert value == original[:VALUE_EXCERPT_BYTES]
+    assert (VALUE_TRUNCATED, str(len(original)).encode()) in headers
     info = read_dead_letter(headers)
     assert (info.original_topic, info.original_partition, info.original_offset) == ("in", 0, 7)
     assert (info.error_class, info.use_case) == ("ContractError", "mixed")
@@ -176,11 +178,8 @@ async def test_publish_retries_what_passes_and_refuses_at_once_what_never_will()
 
     for cause in (MessageSizeTooLargeError(), TopicAuthorizationFailedError()):
         refusing = _Sends(cause, cause, cause)
-        try:
+        with pytest.raises(PublishRefused) as refused:
             await refusing.publish("t", None, b"v", [], on_failure=lambda e: seen.append(type(e).__name__))
-        except PublishRefused as exc:
-            assert exc.cause is cause
-        else:
-            raise AssertionError("a refusal must not be retried")
-        assert refusing.calls == 1
+        assert refused.value.cause is cause
+        assert refusing.calls == 1  # not retried
     assert seen == ["KafkaTimeoutError", "MessageSizeTooLargeError", "TopicAuthorizationFailedError"]
