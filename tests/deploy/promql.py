@@ -21,6 +21,7 @@ EXTERNAL_METRICS: dict[str, frozenset[str]] = {
     "kube_pod_status_ready": frozenset({"namespace", "pod", "uid", "condition"}),
 }
 
+
 def code_metrics() -> dict[str, frozenset[str]]:
     """Every series name `Metrics` exposes, with its label names (histogram buckets add `le`)."""
     metrics = Metrics()
