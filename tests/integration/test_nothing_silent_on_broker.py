@@ -56,9 +56,7 @@ def _produce_large(bootstrap: str, records: list[tuple[bytes, bytes, list[tuple[
         producer.close(timeout=5)
 
 
-def test_oversized_and_unreadable_records_get_a_dead_letter_and_an_outcome_and_the_partition_moves_on(
-    fleet, traffic
-):
+def test_oversized_and_unreadable_records_get_a_dead_letter_and_an_outcome_and_the_partition_moves_on(fleet, traffic):
     big_event = traffic.invoice_issued()
     key = big_event.aggregate_key().encode()
     envelope = new_event(USE_CASES["register_invoice"].event_type, big_event, source="urn:test:big")
