@@ -176,6 +176,7 @@ class Engine:
                 every_seconds=self.worker.poll_interval_seconds,
                 on_run=self.metrics.observe_poll,
                 on_unknown=self.metrics.unknown_value,
+                on_publish_failure=self.metrics.publish_failed,
             )
         )
 

@@ -86,7 +86,7 @@ class Metrics:
         )
         self.publish_failures = Counter(
             "amili_fleet_publish_failures_total",
-            "Outcome or dead-letter sends the broker did not acknowledge",
+            "Outcome, dead-letter or fact sends the broker did not acknowledge",
             ["error_class"],
             registry=r,
         )
@@ -197,6 +197,10 @@ class Metrics:
         self.poller_duration.labels(poller).observe(seconds)
         if result == "succeeded":
             self.poll_last_success.labels(poller).set_to_current_time()
+
+    def publish_failed(self, exc: BaseException) -> None:
+        """A send to the broker failed (an outcome, a dead letter or a fact)."""
+        self.publish_failures.labels(type(exc).__name__).inc()
 
     def unknown_value(self, use_case: str, field: str) -> None:
         """Amili sent a value of `field` the fleet does not know (the label is the field's name, never the value)."""

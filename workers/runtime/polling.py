@@ -146,9 +146,11 @@ class PollerRunner:
         every_seconds: float | None = None,
         on_run: Callable[[str, str, int, float], None] | None = None,
         on_unknown: Callable[[str, str], None] | None = None,
+        on_publish_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.spec = spec
         self.on_unknown = on_unknown
+        self.on_publish_failure = on_publish_failure
         self.amili = amili
         self.publisher = publisher
         self.watermarks = watermarks
@@ -163,11 +165,11 @@ class PollerRunner:
         pending: list[asyncio.Future[None]] = []
         published = 0
         async for fact in self.spec.function(ctx):
-            pending.append(
-                self.publisher.send(
-                    self.spec.publishes, fact.key.encode(), encode_event(fact.event), event_headers(fact.event)
-                )
+            sent = self.publisher.send(
+                self.spec.publishes, fact.key.encode(), encode_event(fact.event), event_headers(fact.event)
             )
+            sent.add_done_callback(self._count_failure)
+            pending.append(sent)
             if len(pending) >= MAX_UNACKED_FACTS:
                 await asyncio.gather(*pending)
                 published += len(pending)
@@ -205,6 +207,12 @@ class PollerRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
+    def _count_failure(self, sent: asyncio.Future[None]) -> None:
+        """A fact the broker did not acknowledge counts as a publish failure (the run then fails and repeats)."""
+        failure = None if sent.cancelled() else sent.exception()
+        if failure is not None and self.on_publish_failure is not None:
+            self.on_publish_failure(failure)
+
     def _report(self, result: str, facts: int, seconds: float) -> None:
         if self.on_run is not None:
             self.on_run(self.spec.name, result, facts, seconds)
@@ -220,6 +228,7 @@ async def serve_pollers(
     every_seconds: float | None = None,
     on_run: Callable[[str, str, int, float], None] | None = None,
     on_unknown: Callable[[str, str], None] | None = None,
+    on_publish_failure: Callable[[BaseException], None] | None = None,
 ) -> list[PollerRunner]:
     """Run the pollers side by side until `stop` is set; returns their runners (with stats)."""
     await asyncio.to_thread(watermarks.ensure_topic)
@@ -232,6 +241,7 @@ async def serve_pollers(
             every_seconds=every_seconds,
             on_run=on_run,
             on_unknown=on_unknown,
+            on_publish_failure=on_publish_failure,
         )
         for spec in pollers
     ]

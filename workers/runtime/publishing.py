@@ -207,7 +207,7 @@ class TerminalPublisher:
         self.metrics.dead_letters.labels(use_case, error_class(exc)).inc()
 
     def failed(self, exc: BaseException) -> None:
-        self.metrics.publish_failures.labels(type(exc).__name__).inc()
+        self.metrics.publish_failed(exc)
 
 
 #: Set by `amili-fleet dlq redrive` on a re-published record: how often it has been redriven.
