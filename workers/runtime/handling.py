@@ -31,7 +31,6 @@ from schemas.envelope import CloudEvent
 from schemas.errors import ContractError, FieldIssue
 from schemas.identity import event_identity
 from schemas.outcomes import AmiliStatus, OutcomeStatus, outcome_for_undecodable
-from workers.amili import assumptions
 from workers.runtime.awaiting import CaseWait, awaits_case
 from workers.runtime.breaker import CircuitBreaker
 from workers.runtime.consumer import Inbound
@@ -43,6 +42,7 @@ from workers.runtime.publishing import (
     REDRIVE_COUNT_HEADER,
     StuckPartitions,
     TerminalPublisher,
+    amili_status,
     field_issues,
     redrive_count,
 )
@@ -107,30 +107,11 @@ class RecordHandler:
         try:
             name, outcome = await self._terminal_state(stream, record)
         except PublishRefused as exc:
-            await self._stuck(stream, record, exc)
+            await self.stuck.hold(stream.route.name, record, exc)  # until the partition is taken away
             return
         self.metrics.events_finished.labels(name, outcome).inc()
         self.metrics.handler_duration.labels(name).observe(time.monotonic() - started)
         stream.finish(record)
-
-    async def _stuck(self, stream: StreamRuntime, record: Inbound, exc: PublishRefused) -> None:
-        """The broker refuses what would finish this record: hold it, visibly, until its partition is taken away.
-
-        Retrying the same bytes cannot help, and finishing without them would lose the record; so the
-        partition's commit point stays where it is (the next owner, or a restart once the topic or ACL is
-        fixed, tries again), and the metric, `/readyz` and the stuck-partition alert say why.
-        """
-        reason = f"{exc.topic} refuses it ({type(exc.cause).__name__})"
-        self.stuck.mark(stream.route.name, record, reason)
-        log.error(
-            "partition stuck: %s",
-            reason,
-            extra={"use_case": stream.route.name, "topic": record.topic, "offset": record.offset},
-        )
-        try:
-            await asyncio.Event().wait()  # until the partition is revoked or the worker drains
-        finally:
-            self.stuck.clear(stream.route.name, record)
 
     async def _terminal_state(self, stream: StreamRuntime, record: Inbound) -> tuple[str, str]:
         """(use-case label, terminal outcome) once what finishes the record is acknowledged."""
@@ -244,7 +225,7 @@ class RecordHandler:
                     wait.found()
                     self.breaker.record(True, probe=turn.probe)
                     await self._outcome(
-                        uc, record, envelope, "rejected", errors=field_issues(exc), amili_status=_amili_status(exc)
+                        uc, record, envelope, "rejected", errors=field_issues(exc), amili_status=amili_status(exc)
                     )
                     log.info("rejected by Amili: %s", error_class(exc), extra=extra)
                     return "rejected"
@@ -279,7 +260,7 @@ class RecordHandler:
                     "succeeded",
                     result=result,
                     case_url=case_url,
-                    amili_status=_amili_status(result),
+                    amili_status=amili_status(result),
                 )
                 self.recent.put(uc.name, _identity(envelope), value, headers)
                 return "succeeded"
@@ -362,18 +343,6 @@ class RecordHandler:
 def _label(stream: StreamRuntime, rt: UseCaseRuntime | None) -> str:
     """The use-case label of a record: its use case, or its stream when no use case took it."""
     return rt.use_case.name if rt else stream.route.name
-
-
-def _amili_status(source: object) -> AmiliStatus | None:
-    """Amili's processing status carried by a use case's result or a rejection, for the outcome."""
-    status = getattr(source, "amili_status", None)
-    if not isinstance(status, str):
-        return None
-    if status not in assumptions.ACTION_STATUSES:
-        log.warning("Amili answered an action status we do not know; passed on as sent: %s", status[:50])
-    reason = getattr(source, "amili_status_reason", None)
-    # Passed on as sent, within the contract's bounds (an unknown value must not break the outcome).
-    return AmiliStatus(status=status[:100], reason=reason[:500] if isinstance(reason, str) else None)
 
 
 def _identity(envelope: CloudEvent) -> str:

@@ -30,13 +30,14 @@ from schemas.deadletter import (
 from schemas.envelope import CloudEvent
 from schemas.errors import FieldIssue
 from schemas.outcomes import AmiliStatus, OutcomeStatus, build_outcome
+from workers.amili import assumptions
 from workers.amili.errors import RejectedError
 from workers.runtime.awaiting import awaits_case
 from workers.runtime.consumer import Inbound
 from workers.runtime.context import Succeeded
 from workers.runtime.logs import redact
 from workers.runtime.metrics import Metrics
-from workers.runtime.producer import DEFAULT_MAX_REQUEST_BYTES, Publisher
+from workers.runtime.producer import DEFAULT_MAX_REQUEST_BYTES, Publisher, PublishRefused
 from workers.runtime.retry import Budget, error_class
 from workers.runtime.routes import Route
 
@@ -60,6 +61,18 @@ def field_issues(exc: BaseException) -> list[FieldIssue]:
     if issues:
         return [FieldIssue(field=str(f), rule=rule, message=redact(str(m))) for f, m in issues.items()]
     return [FieldIssue(field="request", rule=rule, message=redact(str(exc)) or rule)]
+
+
+def amili_status(source: object) -> AmiliStatus | None:
+    """Amili's processing status carried by a use case's result or a rejection, for the outcome."""
+    status = getattr(source, "amili_status", None)
+    if not isinstance(status, str):
+        return None
+    if status not in assumptions.ACTION_STATUSES:
+        log.warning("Amili answered an action status we do not know; passed on as sent: %s", status[:50])
+    reason = getattr(source, "amili_status_reason", None)
+    # Passed on as sent, within the contract's bounds (an unknown value must not break the outcome).
+    return AmiliStatus(status=status[:100], reason=reason[:500] if isinstance(reason, str) else None)
 
 
 def record_size(key: bytes | None, value: bytes | None, headers: Headers) -> int:
@@ -100,6 +113,24 @@ class StuckPartitions:
     def clear(self, stream: str, record: Inbound) -> None:
         self._stuck.pop((stream, record.topic, record.partition), None)
         self._report(stream)
+
+    async def hold(self, stream: str, record: Inbound, exc: PublishRefused) -> None:
+        """The broker refuses what would finish `record`: hold it, visibly, until this task is cancelled.
+
+        Retrying the same bytes cannot help, and finishing without them would lose the record; so the
+        partition's commit point stays where it is (the next owner, or a restart once the topic or ACL is
+        fixed, tries again), and the metric, `/readyz` and the stuck-partition alert say why. The task is
+        cancelled when the partition is revoked or the worker drains.
+        """
+        reason = f"{exc.topic} refuses it ({type(exc.cause).__name__})"
+        self.mark(stream, record, reason)
+        log.error(
+            "partition stuck: %s", reason, extra={"use_case": stream, "topic": record.topic, "offset": record.offset}
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.clear(stream, record)
 
     def reasons(self) -> list[str]:
         return [f"stuck {topic}/{partition} at {why}" for (_, topic, partition), why in sorted(self._stuck.items())]
