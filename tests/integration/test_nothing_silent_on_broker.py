@@ -24,8 +24,8 @@ from schemas.deadletter import VALUE_EXCERPT_BYTES, VALUE_TRUNCATED, read_dead_l
 from schemas.envelope import new_event
 from tests.deploy.promql import EXTERNAL_METRICS, usage
 from tests.deploy.rendering import CHART
+from tests.fixtures.runtime import produce
 from workers.demo.traffic import Traffic
-from workers.runtime.kafka_settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 MiB = 1024 * 1024
@@ -42,20 +42,6 @@ def traffic(sandbox):
     return Traffic({sandbox.credentials.creditor_id: sandbox.credentials.account_id}, seed=53)
 
 
-def _produce_large(bootstrap: str, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
-    """Like a producer configured for big records (the broker takes them; our worker's producer would not)."""
-    from kafka import KafkaProducer
-
-    kwargs = KafkaSettings(bootstrap_servers=bootstrap).producer_kwargs(max_request_size=4 * MiB)
-    producer = KafkaProducer(**kwargs)
-    try:
-        for key, value, headers in records:
-            producer.send(TOPIC, key=key, value=value, headers=headers)
-        producer.flush(timeout=30)
-    finally:
-        producer.close(timeout=5)
-
-
 def test_oversized_and_unreadable_records_get_a_dead_letter_and_an_outcome_and_the_partition_moves_on(fleet, traffic):
     big_event = traffic.invoice_issued()
     key = big_event.aggregate_key().encode()
@@ -63,9 +49,12 @@ def test_oversized_and_unreadable_records_get_a_dead_letter_and_an_outcome_and_t
     oversized = orjson.loads(encode_event(envelope))
     oversized["data"]["padding"] = "x" * (2 * MiB)
     oversized_value = orjson.dumps(oversized)
-    _produce_large(
+    # Produced as a producer configured for big records would (the broker takes them; our worker's producer not).
+    produce(
         fleet.broker.bootstrap,
+        TOPIC,
         [(key, oversized_value, event_headers(envelope)), (key, b"\x00 not json", [("trace", b"t-1")])],
+        max_request_size=4 * MiB,
     )
     after = fleet.publish("register_invoice", traffic.invoice_issued())  # same topic, after both
 

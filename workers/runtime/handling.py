@@ -28,13 +28,13 @@ from typing import Any
 
 from schemas.codec import InboundEvent, decode_data, parse_envelope
 from schemas.envelope import CloudEvent
-from schemas.errors import ContractError, FieldIssue
+from schemas.errors import ContractError
 from schemas.identity import event_identity
-from schemas.outcomes import AmiliStatus, OutcomeStatus, outcome_for_undecodable
+from schemas.outcomes import OutcomeStatus, outcome_for_undecodable
 from workers.runtime.awaiting import CaseWait, awaits_case
 from workers.runtime.breaker import CircuitBreaker
 from workers.runtime.consumer import Inbound
-from workers.runtime.context import Context, Succeeded
+from workers.runtime.context import Context
 from workers.runtime.dedup import RecentOutcomes
 from workers.runtime.metrics import Metrics
 from workers.runtime.producer import Publisher, PublishRefused
@@ -270,30 +270,10 @@ class RecordHandler:
     # --- publishing (workers.runtime.publishing) ---------------------------------------------------
 
     async def _outcome(
-        self,
-        uc: UseCase,
-        record: Inbound,
-        envelope: CloudEvent,
-        status: OutcomeStatus,
-        *,
-        result: Succeeded | None = None,
-        case_url: str | None = None,
-        errors: list[FieldIssue] | None = None,
-        detail: dict[str, Any] | None = None,
-        amili_status: AmiliStatus | None = None,
+        self, uc: UseCase, record: Inbound, envelope: CloudEvent, status: OutcomeStatus, **fields: Any
     ) -> tuple[bytes, list[tuple[str, bytes]]]:
-        value, headers = await self.terminal.outcome(
-            uc.name,
-            uc.publishes,
-            record,
-            envelope,
-            status,
-            result=result,
-            case_url=case_url,
-            errors=errors,
-            detail=detail,
-            amili_status=amili_status,
-        )
+        """Publish the outcome (`fields` as `TerminalPublisher.outcome` takes them); a rejection is cached."""
+        value, headers = await self.terminal.outcome(uc.name, uc.publishes, record, envelope, status, **fields)
         if status == "rejected":
             self.recent.put(uc.name, _identity(envelope), value, headers)
         return value, headers
