@@ -4,9 +4,10 @@ the partition moves on, and the worker's scrape shows every metric the alerts an
 - a 2 MiB record (over the producer's 1 MiB request size) is dead-lettered with an excerpt, not retried forever;
 - a record that is not JSON gets a `dead_lettered` outcome naming its topic, partition, offset and key;
 - the records after them still succeed (the partition did not stall);
-- every metric name in helm/amili-fleet/files/{alerts.yaml,dashboard.json} is in `/metrics`.
+- every metric name in helm/amili-fleet/files/{alerts.yaml,dashboard.json} is in `/metrics`;
+- a dead letter the broker refuses for good is not retried: the partition is stuck, in the metric and `/readyz`.
 
-Cost: one broker and one worker with a use case and a poller (~4 s to join), a few seconds of traffic.
+Cost: two brokers and workers (~4 s each to join), a few seconds of traffic.
 """
 
 from __future__ import annotations
@@ -106,3 +107,22 @@ def test_every_metric_the_alerts_and_the_dashboard_read_is_in_a_running_workers_
         "amili_fleet_dead_letters_total",
         (("error_class", "AccessDenied"), ("use_case", "register_invoice")),
     ) in fleet.worker.metrics()
+
+
+@pytest.fixture(scope="module")
+def small_requests(fleet_run):
+    """A worker whose producer takes at most 2000 bytes a request: even a cut dead letter (4 KiB) is refused."""
+    return fleet_run(("register_invoice",), WORKER_PRODUCER_OVERRIDES='{"max_request_size": 2000}')
+
+
+def test_a_dead_letter_the_broker_refuses_leaves_the_partition_visibly_stuck(small_requests):
+    worker = small_requests.worker
+    produce(small_requests.broker.bootstrap, TOPIC, [(b"c0ffee:INV-stuck", b"\x00" * 10_000, [])])
+    worker.wait_for(lambda: worker.metric("amili_fleet_stuck_partitions") == 1, 30, "a stuck partition")
+    ready = worker.get("/readyz")
+    assert ready.status_code == 503
+    assert f"at offset 0: {TOPIC}.dlq refuses it (MessageSizeTooLargeError)" in ready.text
+    assert worker.metric("amili_fleet_publish_failures_total", error_class="MessageSizeTooLargeError") == 1
+    assert worker.get("/healthz").status_code == 200  # alive: a restart would change nothing
+    # Nothing claims it was dead-lettered: its outcome waits for the dead letter.
+    assert not [r for r in small_requests.outcomes.poll(0.5) if b"unreadable" in r.value]

@@ -216,7 +216,8 @@ class TerminalPublisher:
                 self.max_request_bytes,
                 extra={"use_case": use_case, "topic": record.topic, "offset": record.offset},
             )
-        sends = [self.publisher.publish(route.dead_letter_topic, record.key, value, headers, on_failure=self.failed)]
+        # The dead letter first: a `dead_lettered` outcome is only published once the dead letter is held.
+        await self.publisher.publish(route.dead_letter_topic, record.key, value, headers, on_failure=self.failed)
         if outcome is None and envelope is not None:
             outcome = build_outcome(
                 envelope,
@@ -228,13 +229,7 @@ class TerminalPublisher:
             )
         if outcome is not None:
             out_value, out_headers = encode_event(outcome), event_headers(outcome)
-            sends.append(
-                self.publisher.publish(outcomes_topic, record.key, out_value, out_headers, on_failure=self.failed)
-            )
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        for failure in results:
-            if isinstance(failure, BaseException):
-                raise failure
+            await self.publisher.publish(outcomes_topic, record.key, out_value, out_headers, on_failure=self.failed)
         self.metrics.dead_letters.labels(use_case, error_class(exc)).inc()
 
     def failed(self, exc: BaseException) -> None:
