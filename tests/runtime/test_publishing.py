@@ -7,6 +7,7 @@ with MessageSizeTooLargeError, and a topic it may not write to with TopicAuthori
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -183,3 +184,21 @@ async def test_publish_retries_what_passes_and_refuses_at_once_what_never_will()
         assert refused.value.cause is cause
         assert refusing.calls == 1  # not retried
     assert seen == ["KafkaTimeoutError", "MessageSizeTooLargeError", "TopicAuthorizationFailedError"]
+
+
+def test_a_partition_holding_two_refused_records_stays_stuck_until_both_are_released():
+    from workers.runtime.metrics import Metrics
+    from workers.runtime.publishing import StuckPartitions
+
+    metrics = Metrics()
+    stuck = StuckPartitions(metrics)
+    first, second = inbound(), replace(inbound(), offset=9)
+    stuck.mark("mixed", second, "in.dlq refuses it (X)")
+    stuck.mark("mixed", first, "out refuses it (Y)")
+    assert stuck.reasons() == ["stuck in/0 at offset 7: out refuses it (Y)"]
+    stuck.clear("mixed", first)
+    assert stuck.reasons() == ["stuck in/0 at offset 9: in.dlq refuses it (X)"]
+    assert metrics.registry.get_sample_value("amili_fleet_stuck_partitions", {"use_case": "mixed"}) == 1
+    stuck.clear("mixed", second)
+    assert stuck.reasons() == []
+    assert metrics.registry.get_sample_value("amili_fleet_stuck_partitions", {"use_case": "mixed"}) == 0

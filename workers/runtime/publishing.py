@@ -100,18 +100,25 @@ def bounded_dead_letter(
 
 
 class StuckPartitions:
-    """Partitions whose next record cannot be finished because the broker refuses its terminal state."""
+    """Partitions holding a record that cannot be finished because the broker refuses its terminal state.
+
+    Several records of one partition (other keys) may be held at once; the partition counts once and
+    `/readyz` names its lowest held offset.
+    """
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self._stuck: dict[tuple[str, str, int], str] = {}
+        self._stuck: dict[tuple[str, str, int], dict[int, str]] = {}
 
     def mark(self, stream: str, record: Inbound, reason: str) -> None:
-        self._stuck[(stream, record.topic, record.partition)] = f"offset {record.offset}: {reason}"
+        self._stuck.setdefault((stream, record.topic, record.partition), {})[record.offset] = reason
         self._report(stream)
 
     def clear(self, stream: str, record: Inbound) -> None:
-        self._stuck.pop((stream, record.topic, record.partition), None)
+        held = self._stuck.get((stream, record.topic, record.partition), {})
+        held.pop(record.offset, None)
+        if not held:
+            self._stuck.pop((stream, record.topic, record.partition), None)
         self._report(stream)
 
     async def hold(self, stream: str, record: Inbound, exc: PublishRefused) -> None:
@@ -133,7 +140,11 @@ class StuckPartitions:
             self.clear(stream, record)
 
     def reasons(self) -> list[str]:
-        return [f"stuck {topic}/{partition} at {why}" for (_, topic, partition), why in sorted(self._stuck.items())]
+        reasons = []
+        for (_, topic, partition), held in sorted(self._stuck.items()):
+            offset = min(held)
+            reasons.append(f"stuck {topic}/{partition} at offset {offset}: {held[offset]}")
+        return reasons
 
     def _report(self, stream: str) -> None:
         count = sum(1 for s, _, _ in self._stuck if s == stream)
