@@ -22,8 +22,9 @@ from workers.amili.errors import CaseNotFoundError, TransientError
 from workers.runtime.context import Context, Succeeded
 from workers.runtime.engine import Engine
 from workers.runtime.kafka_settings import KafkaSettings
+from workers.runtime.metrics import Metrics
 from workers.runtime.producer import Publisher, PublishRefused
-from workers.runtime.publishing import bounded_dead_letter, record_size
+from workers.runtime.publishing import StuckPartitions, bounded_dead_letter, record_size
 from workers.runtime.registry import discover
 from workers.runtime.routes import build_routes
 from workers.runtime.settings import WorkerSettings
@@ -187,9 +188,6 @@ async def test_publish_retries_what_passes_and_refuses_at_once_what_never_will()
 
 
 def test_a_partition_holding_two_refused_records_stays_stuck_until_both_are_released():
-    from workers.runtime.metrics import Metrics
-    from workers.runtime.publishing import StuckPartitions
-
     metrics = Metrics()
     stuck = StuckPartitions(metrics)
     first, second = inbound(), replace(inbound(), offset=9)
