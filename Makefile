@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # distributions/, amili-fleet-schemas (schemas/) and amili-fleet-sandbox (sandbox/).
 PROJECTS := pyproject.toml distributions/amili-fleet-schemas/pyproject.toml distributions/amili-fleet-sandbox/pyproject.toml
 
-.PHONY: setup lock test lint typecheck unit broker sandbox demo bench schemas clean
+.PHONY: setup lock test lint typecheck unit broker sandbox demo bench schemas clean promtool
 
 setup: $(STAMP)
 
@@ -44,8 +44,15 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy workers schemas sandbox tests
 
+# Prometheus' promtool, for the alert-rule unit tests (tests/deploy/test_promtool.py): the Debian package
+# `prometheus`, installed once (idempotent: nothing happens when promtool is on PATH; needs root and apt).
+promtool:
+	command -v promtool >/dev/null || { apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y --no-install-recommends prometheus >/dev/null; }; }
+	command -v promtool >/dev/null || { echo "promtool missing: install the Debian package prometheus"; exit 1; }
+
 # The whole suite: lint, types, unit and integration tests (real broker, real sandbox on loopback).
-test: lint typecheck
+test: lint typecheck promtool
 	$(BIN)/pytest -q
 
 broker: setup

@@ -5,6 +5,12 @@ values are UTF-8 text: numbers in decimal, times in RFC 3339 UTC. Headers of an 
 (a redriven record that failed again) are replaced, not repeated; `dlq.redrive_count` counts redrives.
 Error messages and response excerpts are truncated; they must not contain personal data (the runtime's
 error classes and the Amili client's excerpts are already redacted).
+
+A dead letter is always publishable: when the original would not fit the producer's request size, the
+value is cut to its first `VALUE_EXCERPT_BYTES` and `dlq.value_truncated` gives the original's size in
+bytes (the original stays at its topic, partition and offset, for as long as the topic keeps it); when
+even the headers do not fit, the original headers are left out and `dlq.headers_dropped` says how many.
+A truncated dead letter cannot be redriven as is: it no longer holds the original record.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ ERROR_MESSAGE: Final = "dlq.error_message"
 HTTP_STATUS: Final = "dlq.http_status"
 RESPONSE_EXCERPT: Final = "dlq.response_excerpt"
 REDRIVE_COUNT: Final = "dlq.redrive_count"
+VALUE_TRUNCATED: Final = "dlq.value_truncated"
+HEADERS_DROPPED: Final = "dlq.headers_dropped"
+#: How much of an oversized original a dead letter keeps.
+VALUE_EXCERPT_BYTES: Final = 4096
 #: Every header a dead letter always carries (the rest are optional).
 REQUIRED: Final = (
     ORIGINAL_TOPIC,

@@ -3,12 +3,14 @@
 Amili has no webhooks, so pollers read it and publish these. Keys follow the same rule as the
 inbound events (`<Amili creditor id>:<invoice number>`), so a consumer sees a claim's whole story
 on one partition. Open string fields (`state`, `status`, `article`) stay open: Amili's enums are
-not fully documented and a new value must not stop the export.
+not fully documented and a new value must not stop the export. A closure reason the contract does
+not know is `other`, with Amili's raw value beside it (`amili_reason`): every closed case is published.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -46,7 +48,13 @@ class OpenCaseSnapshot(CaseFact):
 class CaseClosed(CaseFact):
     """Use case 6 (export_closed_cases): a case closed, and why (a loss reason means write it off)."""
 
-    reason: ClosureReason = Field(description="paid, written_off, bankruptcy, cancelled (withdrawn), credited.")
+    reason: ClosureReason | Literal["other"] = Field(
+        description="paid, written_off, bankruptcy, cancelled (withdrawn), credited; `other` for a reason Amili "
+        "sent that the contract does not know (its raw value is in `amili_reason`)."
+    )
+    amili_reason: str | None = Field(
+        default=None, max_length=100, description="Amili's closure reason as sent, when `reason` is `other`."
+    )
     closed_date: date
     remaining_capital: SignedAmount = Field(description="Capital still unpaid at closure (the loss, if any).")
 

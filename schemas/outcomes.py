@@ -8,6 +8,10 @@ that processes an event twice publishes the same outcome id twice and consumers 
 respites (`completed`, `warning` with its reason, or `error` on a rejection), so a warning reaches the
 producer. `may_have_landed` on a dead-lettered outcome says that a write may have reached Amili before
 the last failure (a timeout or a dropped connection): look in Amili before sending the fact again.
+
+A record whose envelope cannot be read at all (not JSON, no id) still gets its `dead_lettered` outcome:
+`record` names it by topic, partition, offset and key, and `source_event` is synthetic
+(`source` `urn:amili-fleet:record:<topic>`, `id` `<partition>:<offset>`, `type` `unreadable`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ class SourceEvent(Model):
     source: str
 
 
+#: `source_event.type` of an outcome for a record without a readable envelope.
+UNREADABLE_TYPE: Final = "unreadable"
+
+
+class RecordPosition(Model):
+    """Where a record sat on the broker: what identifies it when its envelope cannot be read."""
+
+    topic: str = Field(max_length=249)
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    key: str | None = Field(default=None, max_length=200, description="The record key as text (cut to 200).")
+
+
 class AmiliStatus(Model):
     """Amili's processing answer for a creditor action, as it sent it."""
 
@@ -73,6 +90,9 @@ class Outcome(Model):
         description="dead_lettered only: a write may have reached Amili before the last failure (a timeout or a "
         "dropped connection); check Amili before sending the fact again under a new event id.",
     )
+    record: RecordPosition | None = Field(
+        default=None, description="dead_lettered only: the inbound record's topic, partition, offset and key."
+    )
 
 
 def outcome_id(source: CloudEvent, status: OutcomeStatus) -> str:
@@ -91,6 +111,7 @@ def build_outcome(
     detail: Mapping[str, Any] | None = None,
     amili_status: AmiliStatus | None = None,
     may_have_landed: bool = False,
+    record: RecordPosition | None = None,
     source_uri: str = DEFAULT_SOURCE,
     time: datetime | None = None,
 ) -> CloudEvent:
@@ -105,6 +126,7 @@ def build_outcome(
         detail=dict(detail or {}),
         amili_status=amili_status,
         may_have_landed=may_have_landed,
+        record=record,
     )
     return CloudEvent(
         id=outcome_id(source, status),
@@ -127,22 +149,41 @@ def outcome_for_undecodable(
     topic: str | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    key: bytes | None = None,
     source_uri: str = DEFAULT_SOURCE,
 ) -> CloudEvent | None:
-    """A `dead_lettered` outcome for a record that broke the contract, if its envelope can be read.
+    """A `dead_lettered` outcome for a record that broke the contract.
 
-    Without a readable envelope (no id, no source) there is nobody to answer: returns None and the
-    dead letter alone records the failure. `error` is usually the ContractError from decode_event.
+    With a readable envelope the outcome answers that event. Without one (not JSON, no id) the record is
+    named by its position: `record` and a synthetic `source_event` (see the module docstring). Only
+    without an envelope and without a position is there nobody to answer: then None, and the dead
+    letter alone records the failure. `error` is usually the ContractError from decode_event.
     """
     from schemas.codec import parse_envelope  # the codec imports the catalog, which imports this module
     from schemas.errors import ContractError
 
+    position = None
+    if topic is not None and partition is not None and offset is not None:
+        text = key.decode("utf-8", errors="replace")[:200] if key is not None else None
+        position = RecordPosition(topic=topic, partition=partition, offset=offset, key=text)
+    issues = error.errors if isinstance(error, ContractError) else []
+    detail = {k: v for k, v in (("topic", topic), ("partition", partition), ("offset", offset)) if v is not None}
     try:
         envelope, _ = parse_envelope(value, headers)
     except ContractError:
-        return None
-    issues = error.errors if isinstance(error, ContractError) else []
-    detail = {k: v for k, v in (("topic", topic), ("partition", partition), ("offset", offset)) if v is not None}
+        if position is None:
+            return None
+        envelope = CloudEvent(
+            id=f"{position.partition}:{position.offset}",
+            source=f"urn:amili-fleet:record:{position.topic}",
+            type=UNREADABLE_TYPE,
+        )
     return build_outcome(
-        envelope, use_case=use_case, status="dead_lettered", errors=issues, detail=detail, source_uri=source_uri
+        envelope,
+        use_case=use_case,
+        status="dead_lettered",
+        errors=issues,
+        detail=detail,
+        record=position,
+        source_uri=source_uri,
     )

@@ -21,12 +21,6 @@ EXTERNAL_METRICS: dict[str, frozenset[str]] = {
     "kube_pod_status_ready": frozenset({"namespace", "pod", "uid", "condition"}),
 }
 
-#: Metrics the alerts expect the runtime to export but metrics.py does not define yet (see docs/deploy.md).
-#: Once metrics.py defines one, its labels there win; remove the entry then.
-AWAITED_METRICS: dict[str, frozenset[str]] = {
-    "amili_fleet_poll_last_success_timestamp_seconds": frozenset({"poller"}),
-}
-
 
 def code_metrics() -> dict[str, frozenset[str]]:
     """Every series name `Metrics` exposes, with its label names (histogram buckets add `le`)."""
@@ -49,7 +43,7 @@ def code_metrics() -> dict[str, frozenset[str]]:
 
 
 def known_metrics() -> dict[str, frozenset[str]]:
-    return {**AWAITED_METRICS, **EXTERNAL_METRICS, **code_metrics()}
+    return {**EXTERNAL_METRICS, **code_metrics()}
 
 
 @dataclass

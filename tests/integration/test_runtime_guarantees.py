@@ -6,6 +6,8 @@ upstream duplicates, poison records, a SIGKILL mid-stream and a rebalance to a s
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -98,9 +100,20 @@ def test_nothing_lost_no_duplicates_order_per_key_through_kill_and_rebalance(
     expected = {i for _, _, i in valid + rejected}
     bad_key_id = orjson.loads(poison[6][1] or b"{}")["id"]
     poison_with_envelope = {"poison-type", "poison-invalid", "poison-mismatch", bad_key_id}
+    unreadable = 4  # not JSON, not a CloudEvent, no value, too large: answered by their position
+
+    def unreadable_ids(records: list[Any]) -> set[str]:
+        data = (orjson.loads(r.value)["data"] for r in records)
+        return {d["source_event"]["id"] for d in data if d["source_event"]["type"] == "unreadable"}
+
     try:
         outcomes.wait_until(
-            lambda records: expected | poison_with_envelope <= set(outcome_statuses(records)), 90, "every outcome"
+            lambda records: (
+                expected | poison_with_envelope <= set(outcome_statuses(records))
+                and len(unreadable_ids(records)) == unreadable
+            ),
+            90,
+            "every outcome",
         )
     except AssertionError:
         missing = sorted((expected | poison_with_envelope) - set(outcome_statuses(outcomes.records)))
@@ -120,8 +133,9 @@ def test_nothing_lost_no_duplicates_order_per_key_through_kill_and_rebalance(
     statuses = outcome_statuses(outcomes.poll())
     assert all(statuses[i] == {"succeeded"} for _, _, i in valid)
     assert all(statuses[i] == {"rejected"} for _, _, i in rejected)
-    assert all(statuses[i] == {"dead_lettered"} for i in poison_with_envelope)
-    assert set(statuses) == expected | poison_with_envelope
+    positions = unreadable_ids(outcomes.records)
+    assert all(statuses[i] == {"dead_lettered"} for i in poison_with_envelope | positions)
+    assert set(statuses) == expected | poison_with_envelope | positions
     # and every poison record is in the dead-letter topic, with the contract's headers
     dead = TopicWatcher(bootstrap, topic + ".dlq")
     watchers.append(dead)
@@ -132,6 +146,8 @@ def test_nothing_lost_no_duplicates_order_per_key_through_kill_and_rebalance(
     assert all(i.original_topic == topic and i.use_case == "apply_entry" for i in infos)
     not_json = next(r for r in letters if r.value == b"not json")
     assert ("origin", b"erp") in not_json.headers
+    # and the outcomes of the records without an envelope name their dead letters' positions
+    assert positions <= {f"{i.original_partition}:{i.original_offset}" for i in infos}
 
 
 def test_reconcile_window_after_sigkill_applies_each_event_once(bootstrap, make_name, ledger, workers, watchers):

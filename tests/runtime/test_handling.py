@@ -100,7 +100,14 @@ async def test_poison_is_dead_lettered_at_once_without_calling_the_use_case():
     await h.handle(inbound(value=b"{" + b" " * 20_000 + b"}"))
     assert h.contexts == []
     assert [read_dead_letter(s[3]).error_class for s in h.publisher.on("in.dlq")] == ["ContractError"] * 2
-    assert h.publisher.on("out") == []  # no envelope, nobody to answer
+    # No envelope, yet an outcome each: named by the record's position and key.
+    outcomes = h.outcomes()
+    assert [o["status"] for o in outcomes] == ["dead_lettered"] * 2
+    assert [o["record"] for o in outcomes] == [
+        {"topic": "in", "partition": 0, "offset": 7, "key": "c0ffee000000000000000000:INV-1"}
+    ] * 2
+    assert outcomes[0]["source_event"] == {"id": "0:7", "type": "unreadable", "source": "urn:amili-fleet:record:in"}
+    assert [e["field"] for e in outcomes[0]["errors"]] == ["value"]
 
 
 @run_async

@@ -43,6 +43,8 @@ class Rig:
     control: httpx.AsyncClient
     creds: Credentials
     traffic: Traffic
+    #: The sandbox's state (`sandbox.app.Sandbox`), for a test that plays Amili doing what no endpoint does.
+    sandbox: Any = None
 
     def context(
         self,
@@ -76,7 +78,8 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     creds = demo_credentials()
-    transport = InProcessTransport(app=create_app())
+    app = create_app()
+    transport = InProcessTransport(app=app)
     settings = AmiliSettings(
         base_url="http://sandbox.local",
         app_url="http://sandbox.local/app",
@@ -90,7 +93,7 @@ async def rig() -> AsyncIterator[Rig]:
         AmiliClient(settings, transport=transport) as amili,
         httpx.AsyncClient(transport=transport, base_url="http://sandbox.local") as control,
     ):
-        yield Rig(amili, control, creds, Traffic(creditors, seed=11))
+        yield Rig(amili, control, creds, Traffic(creditors, seed=11), app.state.sandbox)
 
 
 async def open_case(rig: Rig) -> tuple[Any, str]:

@@ -59,6 +59,28 @@ CLOSED_STATE: Final = "closed"
 #: Filter for open cases (Mongo semantics: null matches a missing field too).
 OPEN_CASES_WHERE: Final = {"closed": None}
 
+# --- Values seen (5: the complete enums are not documented) -----------------------------------------
+#: The pollers publish any other value as Amili sent it (a closure reason as `other` with the raw value),
+#: log a warning and count it by field name (`amili_fleet_unknown_values_total`): news, never skipped.
+KNOWN_CASE_STATES: Final[frozenset[str]] = frozenset(
+    {"initializing", "initialized", "invoice", "reminder", "debt_collection", CLOSED_STATE}
+)
+KNOWN_FINANCE_CATEGORIES: Final[frozenset[str]] = frozenset(
+    {"capital", "creditor_outlay", "interest", "creditor_commission"}
+)
+KNOWN_ARTICLES: Final[frozenset[str]] = frozenset(
+    {
+        "capital",
+        "interest",
+        "reminder",
+        "debt_collection",
+        "invoice_fee",
+        "late_payment_fee",
+        "verdict_fee",
+        "enforcement",
+    }
+)
+
 # --- Partner onboarding (4.15: account creation endpoint UNCERTAIN) --------------------------------
 #: POST {"name", "organization_no", ..., "initial_creditor_data": {...}} -> 201 {"_id", "_creditor"}.
 ACCOUNT_CREATE_PATH: Final = "/accounts"

@@ -3,7 +3,8 @@
 It polls (so membership holds however slow Amili is), hands records to the engine's asyncio loop,
 learns which records finished through a queue, commits per partition up to the lowest unfinished
 offset, pauses a partition whose buffer is full (resumes it at half) or every partition while the
-circuit breaker is open, and reports lag as highwater minus position.
+circuit breaker is open, and reports lag as highwater minus the lowest unfinished offset (the commit
+point): records fetched and handed out but not finished still count, so a stuck record shows as lag.
 
 Rebalances: kafka-python runs the listener on its IO thread while this thread is blocked inside
 poll() or close(), so the listener may use the offset tracker. Revocation asks the engine to finish
@@ -243,7 +244,8 @@ class ConsumerThread(threading.Thread):
             assert isinstance(tp, TopicPartition)
             # highwater() comes from fetch responses: tansu's ListOffsets (end_offsets) is wrong.
             highwater = self._consumer.highwater(tp)
-            position = state.next_offset if state.next_offset is not None else state.committed
+            # The commit point is the lowest unfinished offset: a record fetched but stuck keeps the lag up.
+            position = state.commit_point if state.commit_point is not None else state.committed
             if highwater is not None and position is not None:
                 self.metrics.consumer_lag.labels(self.stream, tp.topic, str(tp.partition)).set(
                     max(highwater - position, 0)

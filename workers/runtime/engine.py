@@ -132,6 +132,12 @@ class Engine:
         self.health_port = await health.start(w.health_host, w.health_port) if w.health_port else 0
         for uc in self.use_cases:
             self.runtimes[uc.name] = self._runtime(uc)
+        self.metrics.precreate(
+            [uc.name for uc in self.use_cases],
+            [r.name for r in self.streams],
+            [p.name for p in self.pollers],
+            [(p.name, f) for p in self.pollers for f in p.watches],
+        )
         for route in self.streams:
             self._start_consumer(route, loop)
         polling = self._start_pollers()
@@ -169,6 +175,8 @@ class Engine:
                 stop=self._pollers_stop,
                 every_seconds=self.worker.poll_interval_seconds,
                 on_run=self.metrics.observe_poll,
+                on_unknown=self.metrics.unknown_value,
+                on_publish_failure=self.metrics.publish_failed,
             )
         )
 
@@ -319,6 +327,9 @@ class Engine:
             reasons.append(detail)
         if self._draining:
             reasons.append("draining")
+        if self._handler is not None:
+            # A partition whose next record the broker refuses to finish: this member cannot take its work.
+            reasons.extend(self._handler.stuck.reasons())
         return reasons
 
     def ready_notes(self) -> list[str]:

@@ -9,11 +9,12 @@
     transient failure -> wait (other keys flow) and retry while the budget lasts -> else dead letter
     anything else (a bug) -> dead letter at once
     a dead-lettered outcome says whether a write may have landed (a timeout or dropped connection)
+    the broker refuses the terminal state for good -> the record stays unfinished, its partition stuck
 
 A record is dispatched to its use case by its CloudEvents type once its envelope is read, so each use
 case of a stream keeps its own budget, reconcile policy, in-flight cap and metric labels. A record no
 use case took is labelled with its stream's name. The record is finished only when the broker
-acknowledged what was published for it.
+acknowledged what was published for it; what is published, and how, is `workers.runtime.publishing`.
 """
 
 from __future__ import annotations
@@ -23,25 +24,28 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from schemas.codec import InboundEvent, decode_data, encode_event, event_headers, parse_envelope
-from schemas.deadletter import dead_letter_headers
+from schemas.codec import InboundEvent, decode_data, parse_envelope
 from schemas.envelope import CloudEvent
-from schemas.errors import ContractError, FieldIssue
+from schemas.errors import ContractError
 from schemas.identity import event_identity
-from schemas.outcomes import AmiliStatus, OutcomeStatus, build_outcome, outcome_for_undecodable
-from workers.amili import assumptions
-from workers.amili.errors import RejectedError
+from schemas.outcomes import OutcomeStatus, outcome_for_undecodable
 from workers.runtime.awaiting import CaseWait, awaits_case
 from workers.runtime.breaker import CircuitBreaker
 from workers.runtime.consumer import Inbound
-from workers.runtime.context import Context, Succeeded
+from workers.runtime.context import Context
 from workers.runtime.dedup import RecentOutcomes
-from workers.runtime.logs import redact
 from workers.runtime.metrics import Metrics
-from workers.runtime.producer import Publisher
+from workers.runtime.producer import Publisher, PublishRefused
+from workers.runtime.publishing import (
+    REDRIVE_COUNT_HEADER,
+    StuckPartitions,
+    TerminalPublisher,
+    amili_status,
+    field_issues,
+    redrive_count,
+)
 from workers.runtime.registry import UseCase
 from workers.runtime.retry import Budget, ErrorKind, RetryPolicy, classify, error_class
 from workers.runtime.routes import Route
@@ -49,8 +53,7 @@ from workers.runtime.scheduler import InFlightLimit
 
 log = logging.getLogger(__name__)
 
-#: Set by `amili-fleet dlq redrive` on a re-published record: how often it has been redriven.
-REDRIVE_COUNT_HEADER = "amili-fleet-redrive-count"
+__all__ = ["REDRIVE_COUNT_HEADER", "RecordHandler", "StreamRuntime", "UseCaseRuntime"]
 
 
 @dataclass
@@ -88,6 +91,8 @@ class RecordHandler:
         documents: Any = None,
     ) -> None:
         self.publisher = publisher
+        self.terminal = TerminalPublisher(publisher, metrics)
+        self.stuck = StuckPartitions(metrics)
         self.metrics = metrics
         self.breaker = breaker
         self.limit = limit
@@ -99,6 +104,17 @@ class RecordHandler:
     async def handle(self, stream: StreamRuntime, record: Inbound) -> None:
         """Process and publish; a cancellation (revocation past its budget) leaves the record unfinished."""
         started = time.monotonic()
+        try:
+            name, outcome = await self._terminal_state(stream, record)
+        except PublishRefused as exc:
+            await self.stuck.hold(stream.route.name, record, exc)  # until the partition is taken away
+            return
+        self.metrics.events_finished.labels(name, outcome).inc()
+        self.metrics.handler_duration.labels(name).observe(time.monotonic() - started)
+        stream.finish(record)
+
+    async def _terminal_state(self, stream: StreamRuntime, record: Inbound) -> tuple[str, str]:
+        """(use-case label, terminal outcome) once what finishes the record is acknowledged."""
         rt: UseCaseRuntime | None = None
         try:
             rt, decoded = self._dispatch(stream, record)
@@ -108,7 +124,7 @@ class RecordHandler:
             else:
                 assert rt is not None  # a decoded event always has its use case
                 outcome = await self._process(stream, rt, record, decoded)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, PublishRefused):
             raise
         except Exception as exc:
             # Our own failure (an outcome that does not encode, say): park the record, never drop it.
@@ -117,10 +133,7 @@ class RecordHandler:
             budget.failed(exc)
             await self._dead_letter(stream, rt, record, exc, budget, None)
             outcome = "dead_lettered"
-        name = _label(stream, rt)
-        self.metrics.events_finished.labels(name, outcome).inc()
-        self.metrics.handler_duration.labels(name).observe(time.monotonic() - started)
-        stream.finish(record)
+        return _label(stream, rt), outcome
 
     def _dispatch(
         self, stream: StreamRuntime, record: Inbound
@@ -148,7 +161,9 @@ class RecordHandler:
         extra = _log_extra(uc.name, event.envelope)
         cached = self.recent.get(uc.name, _identity(event.envelope))
         if cached is not None:
-            await self.publisher.publish(uc.publishes, record.key, cached[0], cached[1])
+            await self.publisher.publish(
+                uc.publishes, record.key, cached[0], cached[1], on_failure=self.terminal.failed
+            )
             log.info("duplicate event: the earlier outcome is published again", extra=extra)
             return "duplicate"
         wait = CaseWait(uc.name, rt.await_case_seconds, rt.policy, self.metrics)
@@ -169,7 +184,7 @@ class RecordHandler:
     ) -> str:
         uc = rt.use_case
         budget = Budget(rt.policy)
-        reconcile = record.in_reconcile_window or uc.options.reconcile == "always" or _redrive_count(record) > 0
+        reconcile = record.in_reconcile_window or uc.options.reconcile == "always" or redrive_count(record) > 0
         while True:
             waited = time.monotonic()
             turn = await self.breaker.wait_turn()
@@ -196,7 +211,7 @@ class RecordHandler:
                     pause = wait.missing()
                     if pause is None:
                         detail = {"awaited_case_seconds": wait.seconds}
-                        await self._outcome(uc, record, envelope, "rejected", errors=_issues(exc), detail=detail)
+                        await self._outcome(uc, record, envelope, "rejected", errors=field_issues(exc), detail=detail)
                         log.info("no case after waiting %.0fs; rejected", wait.seconds, extra=extra)
                         return "rejected"
                     if wait.looks == 1:
@@ -210,7 +225,7 @@ class RecordHandler:
                     wait.found()
                     self.breaker.record(True, probe=turn.probe)
                     await self._outcome(
-                        uc, record, envelope, "rejected", errors=_issues(exc), amili_status=_amili_status(exc)
+                        uc, record, envelope, "rejected", errors=field_issues(exc), amili_status=amili_status(exc)
                     )
                     log.info("rejected by Amili: %s", error_class(exc), extra=extra)
                     return "rejected"
@@ -245,40 +260,20 @@ class RecordHandler:
                     "succeeded",
                     result=result,
                     case_url=case_url,
-                    amili_status=_amili_status(result),
+                    amili_status=amili_status(result),
                 )
                 self.recent.put(uc.name, _identity(envelope), value, headers)
                 return "succeeded"
             finally:
                 self.metrics.in_flight.set(self.limit.in_flight)
 
-    # --- publishing -------------------------------------------------------------------------------
+    # --- publishing (workers.runtime.publishing) ---------------------------------------------------
 
     async def _outcome(
-        self,
-        uc: UseCase,
-        record: Inbound,
-        envelope: CloudEvent,
-        status: OutcomeStatus,
-        *,
-        result: Succeeded | None = None,
-        case_url: str | None = None,
-        errors: list[FieldIssue] | None = None,
-        detail: dict[str, Any] | None = None,
-        amili_status: AmiliStatus | None = None,
+        self, uc: UseCase, record: Inbound, envelope: CloudEvent, status: OutcomeStatus, **fields: Any
     ) -> tuple[bytes, list[tuple[str, bytes]]]:
-        outcome = build_outcome(
-            envelope,
-            use_case=uc.name,
-            status=status,
-            amili_ids=dict(result.amili_ids) if result else None,
-            case_url=case_url,
-            errors=errors,
-            detail={**(result.detail if result else {}), **(detail or {})},
-            amili_status=amili_status,
-        )
-        value, headers = encode_event(outcome), event_headers(outcome)
-        await self.publisher.publish(uc.publishes, record.key, value, headers, on_failure=self._publish_failed)
+        """Publish the outcome (`fields` as `TerminalPublisher.outcome` takes them); a rejection is cached."""
+        value, headers = await self.terminal.outcome(uc.name, uc.publishes, record, envelope, status, **fields)
         if status == "rejected":
             self.recent.put(uc.name, _identity(envelope), value, headers)
         return value, headers
@@ -297,6 +292,7 @@ class RecordHandler:
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
+            key=record.key,
         )
         log.warning(
             "poison record dead-lettered: %s [%s]",
@@ -318,50 +314,10 @@ class RecordHandler:
         outcome: CloudEvent | None = None,
     ) -> None:
         # Dead letters stay with the stream they came from (a redrive sends them back there).
-        name = _label(stream, rt)
         publishes = rt.use_case.publishes if rt else stream.route.publishes
-        now = time.time()
-        headers = dead_letter_headers(
-            original_headers=record.headers,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            timestamp_ms=record.timestamp_ms,
-            consumer_group=stream.route.group,
-            use_case=name,
-            attempts=budget.attempts,
-            first_failure=datetime.fromtimestamp(budget.first_failure or now, UTC),
-            last_failure=datetime.fromtimestamp(budget.last_failure or now, UTC),
-            error_class=error_class(exc),
-            error_message=redact(str(exc)) or error_class(exc),
-            http_status=getattr(exc, "status", None),
-            response_excerpt=getattr(exc, "response_excerpt", None),
-            redrive_count=_redrive_count(record),
+        await self.terminal.dead_letter(
+            stream.route, _label(stream, rt), publishes, record, exc, budget, envelope, outcome=outcome
         )
-        sends = [
-            self.publisher.publish(
-                stream.route.dead_letter_topic, record.key, record.value, headers, on_failure=self._publish_failed
-            )
-        ]
-        if outcome is None and envelope is not None:
-            detail = {"error_class": error_class(exc), "attempts": budget.attempts}
-            outcome = build_outcome(
-                envelope,
-                use_case=name,
-                status="dead_lettered",
-                detail=detail,
-                may_have_landed=budget.may_have_landed,
-            )
-        if outcome is not None:
-            value, out_headers = encode_event(outcome), event_headers(outcome)
-            sends.append(
-                self.publisher.publish(publishes, record.key, value, out_headers, on_failure=self._publish_failed)
-            )
-        await asyncio.gather(*sends)
-        self.metrics.dead_letters.labels(name, error_class(exc)).inc()
-
-    def _publish_failed(self, exc: BaseException) -> None:
-        self.metrics.publish_failures.labels(type(exc).__name__).inc()
 
 
 def _label(stream: StreamRuntime, rt: UseCaseRuntime | None) -> str:
@@ -369,40 +325,9 @@ def _label(stream: StreamRuntime, rt: UseCaseRuntime | None) -> str:
     return rt.use_case.name if rt else stream.route.name
 
 
-def _issues(exc: BaseException) -> list[FieldIssue]:
-    issues = getattr(exc, "issues", None) if isinstance(exc, RejectedError) else None
-    # "No such case" keeps the rule it had before the wait existed: producers already parse it.
-    rule = "rejected" if awaits_case(exc) else error_class(exc).removesuffix("Error").lower() or "rejected"
-    if issues:
-        return [FieldIssue(field=str(f), rule=rule, message=redact(str(m))) for f, m in issues.items()]
-    return [FieldIssue(field="request", rule=rule, message=redact(str(exc)) or rule)]
-
-
-def _amili_status(source: object) -> AmiliStatus | None:
-    """Amili's processing status carried by a use case's result or a rejection, for the outcome."""
-    status = getattr(source, "amili_status", None)
-    if not isinstance(status, str):
-        return None
-    if status not in assumptions.ACTION_STATUSES:
-        log.warning("Amili answered an action status we do not know; passed on as sent: %s", status[:50])
-    reason = getattr(source, "amili_status_reason", None)
-    # Passed on as sent, within the contract's bounds (an unknown value must not break the outcome).
-    return AmiliStatus(status=status[:100], reason=reason[:500] if isinstance(reason, str) else None)
-
-
 def _identity(envelope: CloudEvent) -> str:
     """The event's identity for the recent-outcome cache: `(source, id)`, never the id alone."""
     return event_identity(envelope.source, envelope.id)
-
-
-def _redrive_count(record: Inbound) -> int:
-    for name, value in record.headers:
-        if name == REDRIVE_COUNT_HEADER:
-            try:
-                return int(value.decode())
-            except (ValueError, UnicodeDecodeError):
-                return 0
-    return 0
 
 
 def _log_extra(use_case: str, envelope: CloudEvent) -> dict[str, Any]:

@@ -7,7 +7,11 @@
         ctx.next_watermark = {...}
 
 A run publishes every fact and waits for the broker's acknowledgements before it saves the new
-watermark, so a crash re-publishes rather than skips. Fact ids are derived from the fact's natural id,
+watermark, so a crash re-publishes rather than skips. A value Amili sends that the fleet does not know
+is never a reason to skip a document: the poller publishes it (as sent, or as `other` with the raw
+value) and calls `ctx.known(field, value, known)`, which logs a warning and counts it by field name
+(`amili_fleet_unknown_values_total{use_case, field}`; the fields a poller watches are declared with
+`watches=` so their series exist at 0 from the start). Fact ids are derived from the fact's natural id,
 so a re-run publishes the same fact under the same id, never under a new one.
 """
 
@@ -18,7 +22,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +61,20 @@ class PollContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: Set by the poller when the run got through; saved after every fact is acknowledged.
     next_watermark: dict[str, Any] | None = None
+    #: Called with (poller, field) for every unknown value (the runtime counts it).
+    on_unknown: Callable[[str, str], None] | None = None
+
+    def known(self, field_name: str, value: str | None, known: Collection[str]) -> bool:
+        """Whether `value` is one the fleet knows (None counts as known); an unknown one is logged and counted."""
+        if value is None or value in known:
+            return True
+        # The value itself is Amili's enum-like word (no personal data), cut short for the log line.
+        log.warning(
+            "Amili sent an unknown %s, published and counted: %s", field_name, value[:50], extra={"poller": self.poller}
+        )
+        if self.on_unknown is not None:
+            self.on_unknown(self.poller, field_name)
+        return False
 
     def fact(self, event_type: str, data: BaseModel, natural_id: str) -> Fact:
         """A fact with a deterministic id (same natural id, same fact id, on every run)."""
@@ -79,12 +97,16 @@ class Poller:
     publishes: str
     function: PollFunction
     every_seconds: float
+    #: Fields whose unknown values the poller counts (`PollContext.known`).
+    watches: tuple[str, ...] = ()
 
 
 _POLLERS: dict[str, Poller] = {}
 
 
-def poller(name: str, *, publishes: str, every_seconds: float = 300.0) -> Callable[[PollFunction], PollFunction]:
+def poller(
+    name: str, *, publishes: str, every_seconds: float = 300.0, watches: tuple[str, ...] = ()
+) -> Callable[[PollFunction], PollFunction]:
     """Register an async-generator function as poller `name`."""
     if every_seconds <= 0:
         raise UseCaseError(f"poller {name!r}: every_seconds must be positive")
@@ -93,7 +115,7 @@ def poller(name: str, *, publishes: str, every_seconds: float = 300.0) -> Callab
         existing = _POLLERS.get(name)
         if existing is not None and existing.function.__qualname__ != function.__qualname__:
             raise UseCaseError(f"poller {name!r} is declared twice")
-        _POLLERS[name] = Poller(name, publishes, function, every_seconds)
+        _POLLERS[name] = Poller(name, publishes, function, every_seconds, watches)
         return function
 
     return register
@@ -123,8 +145,12 @@ class PollerRunner:
         watermarks: WatermarkStore,
         every_seconds: float | None = None,
         on_run: Callable[[str, str, int, float], None] | None = None,
+        on_unknown: Callable[[str, str], None] | None = None,
+        on_publish_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.spec = spec
+        self.on_unknown = on_unknown
+        self.on_publish_failure = on_publish_failure
         self.amili = amili
         self.publisher = publisher
         self.watermarks = watermarks
@@ -135,15 +161,15 @@ class PollerRunner:
     async def run_once(self) -> int:
         """One run: publish every fact, wait for the acknowledgements, then save the watermark."""
         watermark = await asyncio.to_thread(self.watermarks.load, self.spec.name)
-        ctx = PollContext(self.spec.name, self.amili, watermark)
+        ctx = PollContext(self.spec.name, self.amili, watermark, on_unknown=self.on_unknown)
         pending: list[asyncio.Future[None]] = []
         published = 0
         async for fact in self.spec.function(ctx):
-            pending.append(
-                self.publisher.send(
-                    self.spec.publishes, fact.key.encode(), encode_event(fact.event), event_headers(fact.event)
-                )
+            sent = self.publisher.send(
+                self.spec.publishes, fact.key.encode(), encode_event(fact.event), event_headers(fact.event)
             )
+            sent.add_done_callback(self._count_failure)
+            pending.append(sent)
             if len(pending) >= MAX_UNACKED_FACTS:
                 await asyncio.gather(*pending)
                 published += len(pending)
@@ -181,6 +207,12 @@ class PollerRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
+    def _count_failure(self, sent: asyncio.Future[None]) -> None:
+        """A fact the broker did not acknowledge counts as a publish failure (the run then fails and repeats)."""
+        failure = None if sent.cancelled() else sent.exception()
+        if failure is not None and self.on_publish_failure is not None:
+            self.on_publish_failure(failure)
+
     def _report(self, result: str, facts: int, seconds: float) -> None:
         if self.on_run is not None:
             self.on_run(self.spec.name, result, facts, seconds)
@@ -195,12 +227,21 @@ async def serve_pollers(
     stop: asyncio.Event,
     every_seconds: float | None = None,
     on_run: Callable[[str, str, int, float], None] | None = None,
+    on_unknown: Callable[[str, str], None] | None = None,
+    on_publish_failure: Callable[[BaseException], None] | None = None,
 ) -> list[PollerRunner]:
     """Run the pollers side by side until `stop` is set; returns their runners (with stats)."""
     await asyncio.to_thread(watermarks.ensure_topic)
     runners = [
         PollerRunner(
-            spec, amili=amili, publisher=publisher, watermarks=watermarks, every_seconds=every_seconds, on_run=on_run
+            spec,
+            amili=amili,
+            publisher=publisher,
+            watermarks=watermarks,
+            every_seconds=every_seconds,
+            on_run=on_run,
+            on_unknown=on_unknown,
+            on_publish_failure=on_publish_failure,
         )
         for spec in pollers
     ]

@@ -3,6 +3,10 @@
 A record counts as finished only once the broker acknowledged its outcome or dead letter, so `send`
 resolves on the producer's delivery callback (moved onto the asyncio loop), and `publish` retries a
 failed delivery until it succeeds or the worker stops: giving up would lose the record's terminal state.
+
+Except where retrying cannot help: a record too large or invalid for the broker, or a topic this
+process may not write to, is refused the same way every time. `publish` raises `PublishRefused` for
+those at once, and the caller decides (a smaller dead letter, or a visibly stuck partition).
 """
 
 from __future__ import annotations
@@ -16,6 +20,34 @@ log = logging.getLogger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
 
+#: kafka-python's own default (`max_request_size`): the largest record the producer sends.
+DEFAULT_MAX_REQUEST_BYTES = 1_048_576
+
+
+class PublishRefused(Exception):
+    """The broker (or the producer) refuses this record for a reason a retry cannot change."""
+
+    def __init__(self, topic: str, cause: BaseException) -> None:
+        super().__init__(f"{topic} refused the record: {type(cause).__name__}")
+        self.topic = topic
+        self.cause = cause
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Errors that come back identically on every retry: size, validity, authorization."""
+    from kafka import errors
+
+    refusals = (
+        errors.MessageSizeTooLargeError,
+        errors.RecordListTooLargeError,
+        errors.InvalidRecordError,
+        errors.CorruptRecordError,
+        errors.UnsupportedForMessageFormatError,
+        errors.InvalidTopicError,
+        errors.AuthorizationError,
+    )
+    return isinstance(exc, refusals)
+
 
 class Publisher:
     """An idempotent KafkaProducer with asyncio completion."""
@@ -24,6 +56,7 @@ class Publisher:
         from kafka import KafkaProducer
 
         self._producer = KafkaProducer(**producer_kwargs)
+        self.max_request_bytes = int(producer_kwargs.get("max_request_size", DEFAULT_MAX_REQUEST_BYTES))
 
     def warm_up(self, topics: Sequence[str]) -> None:
         """Fetch metadata now, so the first send of a topic does not block the loop on it later."""
@@ -53,7 +86,10 @@ class Publisher:
     async def publish(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers, *, on_failure: Any = None
     ) -> None:
-        """Send until acknowledged, backing off between failures (the broker may be briefly away)."""
+        """Send until acknowledged, backing off between failures (the broker may be briefly away).
+
+        Raises `PublishRefused` at once for an error no retry can fix (see `is_refusal`).
+        """
         delay = 0.2
         while True:
             try:
@@ -64,6 +100,9 @@ class Publisher:
             except Exception as exc:
                 if on_failure is not None:
                     on_failure(exc)
+                if is_refusal(exc):
+                    log.error("publish to %s refused (%s); not retried", topic, type(exc).__name__)
+                    raise PublishRefused(topic, exc) from exc
                 log.warning("publish to %s failed (%s); retrying in %.1fs", topic, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -1,7 +1,9 @@
 """Use case 5: a snapshot of every open case per run, for reporting and reconciliation upstream.
 
 A snapshot's id is derived from the case and its ETag: an unchanged case gets the same id on the next
-run, a changed one a new id, so consumers can tell a repeat from news.
+run, a changed one a new id, so consumers can tell a repeat from news. Pages are read by keyset on `_id`
+(`incremental.by_id`), so a case closing mid-export does not shift the pages and skip another. A state
+the fleet does not know is published as sent, logged and counted (`state`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from schemas.facts import OpenCaseSnapshot
 from workers.amili import assumptions
 from workers.amili.models import Case
 from workers.runtime.polling import Fact, PollContext, poller
+from workers.use_cases.incremental import by_id
 
 SPEC = POLLERS["export_open_cases"]
 #: No debtor data: the snapshot describes the claim, not the person.
@@ -54,7 +57,8 @@ def snapshot(case: Case, ctx: PollContext) -> OpenCaseSnapshot:
     )
 
 
-@poller(SPEC.name, publishes=SPEC.topic, every_seconds=3600)
+@poller(SPEC.name, publishes=SPEC.topic, every_seconds=3600, watches=("state",))
 async def export_open_cases(ctx: PollContext) -> AsyncIterator[Fact]:
-    async for case in ctx.amili.iter_cases(where=assumptions.OPEN_CASES_WHERE, sort="_id", projection=PROJECTION):
+    async for case in by_id(ctx.amili.iter_cases, assumptions.OPEN_CASES_WHERE, projection=PROJECTION):
+        ctx.known("state", case.state, assumptions.KNOWN_CASE_STATES)
         yield ctx.fact(SPEC.event_type, snapshot(case, ctx), natural_id=f"{case.id}@{case.etag}")

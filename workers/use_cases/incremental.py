@@ -26,10 +26,10 @@ PAGE = assumptions.MAX_RESULTS_LIMIT
 OVERLAP_SECONDS = 5
 
 
-async def _page(iterate: Iterate, where: Mapping[str, Any], sort: str) -> list[Any]:
+async def _page(iterate: Iterate, where: Mapping[str, Any], sort: str, **query: Any) -> list[Any]:
     """One request's worth (the iterator fetches pages lazily, so stopping at PAGE costs one call)."""
     items: list[Any] = []
-    async for item in iterate(where=where, sort=sort, page_size=PAGE):
+    async for item in iterate(where=where, sort=sort, page_size=PAGE, **query):
         items.append(item)
         if len(items) == PAGE:
             break
@@ -55,6 +55,23 @@ async def _keyset(iterate: Iterate, where: Mapping[str, Any], stamp: str | None)
         for doc in later:
             stamp, last_id = rfc1123(doc.updated), doc.id
             yield doc
+
+
+async def by_id(iterate: Iterate, where: Mapping[str, Any], **query: Any) -> AsyncIterator[Any]:
+    """Every document matching `where`, in `_id` order, by keyset: each page asks for `_id` above the last seen.
+
+    Page numbers shift when a document leaves the filter mid-export (a case closes) and the next page
+    then skips one; a keyset does not move, so every document still matching is seen once.
+    """
+    last_id: str | None = None
+    while True:
+        keyset = dict(where) if last_id is None else {**where, "_id": {"$gt": last_id}}
+        page = await _page(iterate, keyset, "_id", **query)
+        for doc in page:
+            yield doc
+        if len(page) < PAGE:
+            return
+        last_id = page[-1].id
 
 
 async def updated_after(
