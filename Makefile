@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 # Three distributions come from this tree: amili-fleet (workers/, this pyproject.toml) and, under
 # distributions/, amili-fleet-schemas (schemas/) and amili-fleet-sandbox (sandbox/).
-PROJECTS := pyproject.toml distributions/amili-fleet-schemas/pyproject.toml distributions/amili-fleet-sandbox/pyproject.toml
+PROJECTS := pyproject.toml distributions/amili-fleet-schemas/pyproject.toml distributions/amili-fleet-sandbox/pyproject.toml distributions/hatch_package.py
 
 .PHONY: setup lock test lint typecheck unit broker sandbox demo bench schemas clean promtool
 
